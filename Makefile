@@ -1,0 +1,69 @@
+# vpcflow: the two set-up commands are `make demo` and `make test`.
+# Both install what is missing (Debian -dev packages via apt-get when run as
+# root, a .venv with the package and its test extras), then run.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+CC     ?= gcc
+
+# Debian packages the build and the tests need
+DEB_PKGS := gcc make zlib1g-dev libsnappy-dev libzstd-dev libdeflate-dev clang libclang-rt-14-dev
+STAMP    := $(VENV)/.installed
+
+.PHONY: all demo test deps build pytest ctest ctest-asan fuzz fuzz-smoke test-asan bench clean help
+
+all: build
+
+help:
+	@echo "make demo        install what is missing, build, run the demo on a generated sample"
+	@echo "make test        install what is missing, build, run every test (C, sanitizers, fuzz smoke, pytest)"
+	@echo "make bench       run the benchmarks against DuckDB, pyarrow and polars (bench/README.md)"
+	@echo "make fuzz        run the libFuzzer target for FUZZ_SECONDS (default 300)"
+
+# ---- system packages --------------------------------------------------------
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing (run as root, or: sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+
+# ---- the virtualenv and the package ------------------------------------------
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(VENV)/bin/python pyproject.toml setup.py
+	$(PIP) install -q --upgrade pip setuptools wheel
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+# rebuild the extension in place whenever a C source changed
+build: deps $(STAMP)
+	$(PY) setup.py -q build_ext --inplace 2>&1 | grep -v -e "_BetaConfiguration" -e "warnings.warn" || true
+	@$(PY) -c "import vpcflow; print('vpcflow', vpcflow.__version__, 'built; gzip via', vpcflow._core.gzip_backend())"
+
+demo: build
+	$(VENV)/bin/vpcflow demo
+
+# ---- tests ------------------------------------------------------------------------
+include csrc/rules.mk
+
+pytest: build
+	$(PY) -m pytest -q
+
+test: build ctest ctest-asan fuzz-smoke pytest
+
+bench: build
+	$(PIP) install -q -e '.[bench]'
+	$(PY) bench/parse.py
+
+clean:
+	rm -rf build $(VENV) vpcflow/*.so *.egg-info .pytest_cache .hypothesis

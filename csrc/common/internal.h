@@ -1,0 +1,77 @@
+/*
+ * internal.h - helpers shared by the core's translation units.
+ * Not part of the public API.
+ */
+#ifndef VF_INTERNAL_H
+#define VF_INTERNAL_H
+
+#include "../vf.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define VF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define VF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define VF_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define VF_LIKELY(x) (x)
+#define VF_UNLIKELY(x) (x)
+#define VF_PRINTF(a, b)
+#endif
+
+/* Fill err (if not NULL) and return code.  fmt describes the problem; the
+ * location fields (file/line/field/text) are set separately. */
+vf_status vf_fail(vf_error *err, vf_status code, const char *fmt, ...) VF_PRINTF(3, 4);
+/* Reset err to VF_OK with empty strings. */
+void vf_error_clear(vf_error *err);
+/* Copy at most cap-1 bytes of s[0..n) into dst, escaping control bytes. */
+void vf_copy_text(char *dst, size_t cap, const char *s, size_t n);
+
+/* Overflow-checked allocation of n elements of size sz. */
+void *vf_malloc_n(size_t n, size_t sz);
+void *vf_calloc_n(size_t n, size_t sz);
+void *vf_realloc_n(void *p, size_t n, size_t sz);
+char *vf_strndup(const char *s, size_t n);
+
+/* 64-bit hash of a byte string (not cryptographic; fast mixing). */
+static inline uint64_t vf_mix64(uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return x;
+}
+
+static inline uint64_t vf_load64(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t vf_hash_bytes(const char *p, size_t n) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        h = vf_mix64(h ^ vf_load64(p));
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t t = 0;
+        memcpy(&t, p, n);
+        h = vf_mix64(h ^ t ^ 0xff51afd7ed558ccdULL);
+    }
+    return h;
+}
+
+/* A run of work items spread over a fixed number of threads.  fn(ctx, i)
+ * is called once for each i in [0, n); items are claimed in order. */
+typedef void (*vf_work_fn)(void *ctx, size_t i);
+/* Always completes every item: if threads cannot be started the calling
+ * thread does the rest.  Returns VF_OK. */
+vf_status vf_parallel_for(size_t n, int threads, vf_work_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,131 @@
+/* util.c - errors, checked allocation, and the parallel-for runner. */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+const char *vf_status_name(vf_status s) {
+    switch (s) {
+    case VF_OK: return "ok";
+    case VF_ENOMEM: return "out of memory";
+    case VF_EIO: return "I/O error";
+    case VF_EPARSE: return "parse error";
+    case VF_ECODEC: return "corrupt compressed data";
+    case VF_EARG: return "invalid argument";
+    case VF_EFORMAT: return "unsupported input format";
+    }
+    return "unknown error";
+}
+
+const char *vf_type_name(vf_type t) {
+    switch (t) {
+    case VF_T_INT32: return "int32";
+    case VF_T_INT64: return "int64";
+    case VF_T_STRING: return "string";
+    case VF_T_ADDR: return "address";
+    }
+    return "?";
+}
+
+void vf_error_clear(vf_error *err) {
+    if (!err) return;
+    memset(err, 0, sizeof *err);
+    err->offset = -1;
+}
+
+vf_status vf_fail(vf_error *err, vf_status code, const char *fmt, ...) {
+    if (err) {
+        err->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void vf_copy_text(char *dst, size_t cap, const char *s, size_t n) {
+    size_t j = 0;
+    if (cap == 0) return;
+    for (size_t i = 0; i < n && j + 1 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            if (j + 4 >= cap) break;
+            static const char hex[] = "0123456789abcdef";
+            dst[j++] = '\\';
+            dst[j++] = 'x';
+            dst[j++] = hex[c >> 4];
+            dst[j++] = hex[c & 15];
+        } else {
+            dst[j++] = (char)c;
+        }
+    }
+    dst[j] = 0;
+}
+
+void *vf_malloc_n(size_t n, size_t sz) {
+    if (sz && n > SIZE_MAX / sz) return NULL;
+    return malloc(n && sz ? n * sz : 1);
+}
+
+void *vf_calloc_n(size_t n, size_t sz) {
+    if (n == 0 || sz == 0) return calloc(1, 1);
+    return calloc(n, sz);
+}
+
+void *vf_realloc_n(void *p, size_t n, size_t sz) {
+    if (sz && n > SIZE_MAX / sz) return NULL;
+    return realloc(p, n && sz ? n * sz : 1);
+}
+
+char *vf_strndup(const char *s, size_t n) {
+    char *d = malloc(n + 1);
+    if (!d) return NULL;
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+/* ---- parallel for ------------------------------------------------- */
+typedef struct {
+    atomic_size_t next;
+    size_t n;
+    vf_work_fn fn;
+    void *ctx;
+} vf_pfor;
+
+static void *pfor_worker(void *arg) {
+    vf_pfor *pf = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&pf->next, 1);
+        if (i >= pf->n) break;
+        pf->fn(pf->ctx, i);
+    }
+    return NULL;
+}
+
+vf_status vf_parallel_for(size_t n, int threads, vf_work_fn fn, void *ctx) {
+    vf_pfor pf;
+    atomic_init(&pf.next, 0);
+    pf.n = n;
+    pf.fn = fn;
+    pf.ctx = ctx;
+    if (threads > 64) threads = 64;
+    if ((size_t)threads > n) threads = (int)n;
+    if (threads <= 1) {
+        pfor_worker(&pf);
+        return VF_OK;
+    }
+    pthread_t tid[64];
+    int started = 0;
+    for (int t = 1; t < threads; t++) {
+        /* A thread that cannot start only means less parallelism: the
+         * calling thread below finishes whatever is left. */
+        if (pthread_create(&tid[started], NULL, pfor_worker, &pf) != 0) break;
+        started++;
+    }
+    pfor_worker(&pf); /* the calling thread works too */
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    return VF_OK;
+}

@@ -1,0 +1,757 @@
+/*
+ * read.c - vf_read: sources -> tasks -> batches (in parallel) -> one table.
+ *
+ * Planning: every source is one task, except a large uncompressed file,
+ * which is split into byte ranges of about chunk_size so that one big file
+ * still uses every thread.  A task loads its bytes (mmap for files,
+ * decompressing gzip/zstd whole), finds the header, and parses its text in
+ * pieces of about chunk_size, so a batch's arrays stay small.
+ *
+ * Merging: batches are taken in source order; the columns are the union of
+ * every batch's columns (known fields in canonical order, then the others
+ * in order of appearance), a batch lacking a column contributing nulls.
+ * Dictionaries are merged per column and codes remapped, columns in
+ * parallel.  Line numbers of range tasks are fixed up from the newline
+ * counts of the tasks before them, and a range whose starting header is
+ * not the one its predecessor ended with is parsed again.
+ */
+#include "../text/parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_CHUNK (8u << 20)
+
+void vf_read_opts_init(vf_read_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->threads = 1;
+}
+
+/* ================================================================== */
+/* Loading a source                                                    */
+/* ================================================================== */
+typedef struct loaded {
+    const char *text;      /* the text to parse */
+    size_t len;
+    size_t bytes_in;
+    void *map;             /* mmap'd file, or NULL */
+    size_t maplen;
+    char *owned;           /* decompressed buffer, or NULL */
+} loaded;
+
+static void unload(loaded *l) {
+    if (l->map) munmap(l->map, l->maplen);
+    free(l->owned);
+    memset(l, 0, sizeof *l);
+}
+
+static vf_status map_file(const char *path, void **map, size_t *len, vf_error *err) {
+    *map = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return vf_fail(err, VF_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return vf_fail(err, VF_EIO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return vf_fail(err, VF_EIO, "%s: not a regular file", path);
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return VF_OK;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED) return vf_fail(err, VF_EIO, "%s: cannot map: %s", path, strerror(e));
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    *map = m;
+    *len = (size_t)st.st_size;
+    return VF_OK;
+}
+
+/* Load a whole source.  A corrupt compressed stream gives VF_ECODEC with
+ * l holding the text decoded before the damage. */
+static vf_status load_source(const vf_source *s, loaded *l, vf_error *err) {
+    memset(l, 0, sizeof *l);
+    const char *raw;
+    size_t n;
+    if (s->data) {
+        raw = s->data;
+        n = s->len;
+    } else {
+        vf_status st = map_file(s->name, &l->map, &l->maplen, err);
+        if (st != VF_OK) return st;
+        raw = l->map;
+        n = l->maplen;
+    }
+    l->bytes_in = n;
+    vf_codec c = vf_sniff(raw, n);
+    if (c == VF_CODEC_NONE) {
+        if (n >= 4 && memcmp(raw, "PAR1", 4) == 0)
+            return vf_fail(err, VF_EFORMAT, "%s: is a Parquet file, not flow-log text (read it with vpcflow.read_parquet)",
+                           s->name);
+        l->text = raw ? raw : "";
+        l->len = n;
+        return VF_OK;
+    }
+    size_t outlen = 0;
+    vf_status st = vf_decompress(c, raw, n, s->name, &l->owned, &outlen, err);
+    if (l->map) {
+        munmap(l->map, l->maplen);
+        l->map = NULL;
+    }
+    l->text = l->owned ? l->owned : "";
+    l->len = outlen;
+    if (st == VF_OK && outlen >= 4 && memcmp(l->owned, "PAR1", 4) == 0)
+        return vf_fail(err, VF_EFORMAT, "%s: is a compressed Parquet file, not flow-log text (read it with vpcflow.read_parquet)", s->name);
+    return st;
+}
+
+/* The header in force at the start of text: its first non-blank line if
+ * that is a header, else the default. */
+static vf_hdr *first_header(const char *text, size_t len, const vf_hdr *dflt, vf_error *err) {
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        const char *q = p;
+        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+        if (q < e) {
+            if (*q >= 'a' && *q <= 'z') {
+                size_t n = (size_t)(e - q);
+                if (n && q[n - 1] == '\r') n--;
+                vf_error herr;
+                vf_error_clear(&herr);
+                vf_hdr *h = vf_try_header(q, n, &herr);
+                if (h) return h;
+            }
+            break;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    vf_hdr *h = vf_hdr_copy(dflt);
+    if (!h) vf_fail(err, VF_ENOMEM, "out of memory");
+    return h;
+}
+
+/* ================================================================== */
+/* Tasks                                                               */
+/* ================================================================== */
+typedef struct task {
+    int src;
+    bool range;           /* a byte range of a large plain file */
+    size_t off, len;      /* range only */
+    /* results */
+    vf_batch **batches;
+    size_t nbatches;
+    vf_status status;     /* load failure (I/O, codec, format, memory) */
+    vf_error err;
+    int64_t bytes_in, bytes_text;
+    int64_t text_lines;   /* lines in the text the task parsed (for ranges) */
+} task;
+
+typedef struct reader {
+    const vf_source *src;
+    const vf_read_opts *opts;
+    vf_parse_cfg cfg;
+    size_t chunk;
+    vf_hdr *dflt;
+    task *tasks;
+    size_t ntasks;
+    atomic_size_t first_failed; /* lowest failed task index (raise mode) */
+} reader;
+
+static bool push_batch(task *t, vf_batch *b) {
+    vf_batch **nb = vf_realloc_n(t->batches, t->nbatches + 1, sizeof *nb);
+    if (!nb) {
+        vf_batch_free(b);
+        return false;
+    }
+    t->batches = nb;
+    t->batches[t->nbatches++] = b;
+    return true;
+}
+
+static void note_failure(reader *r, size_t ti) {
+    size_t cur = atomic_load(&r->first_failed);
+    while (ti < cur && !atomic_compare_exchange_weak(&r->first_failed, &cur, ti)) {
+    }
+}
+
+/* Parse text in pieces of about chunk bytes, each ending at a newline. */
+static void parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t len, vf_hdr *hdr) {
+    size_t pos = 0;
+    int64_t base = 0;
+    while (pos < len) {
+        if (atomic_load(&r->first_failed) < ti) return;
+        size_t want = len - pos > r->chunk ? r->chunk : len - pos;
+        size_t stop = pos + want;
+        if (stop < len) {
+            const char *nl = memchr(text + stop, '\n', len - stop);
+            stop = nl ? (size_t)(nl - text) + 1 : len;
+        }
+        vf_batch *b = vf_parse_batch(text + pos, stop - pos, hdr, &r->cfg, t->src);
+        if (!b) {
+            t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
+            return;
+        }
+        b->line_base = base;
+        base += b->newlines;
+        hdr = b->end_hdr;
+        bool failed = b->status != VF_OK;
+        if (!push_batch(t, b)) {
+            t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
+            return;
+        }
+        if (failed) {
+            /* A range after the first was parsed under a guessed header (the
+             * file's first): its failure is provisional until vf_read has
+             * checked that guess, so it must not stop the tasks after it. */
+            if (!(t->range && t->off > 0)) note_failure(r, ti);
+            return;
+        }
+        pos = stop;
+    }
+    t->text_lines = base;
+}
+
+/* The whole lines that start inside the byte range [off, off+len) of
+ * text[0..n): text[*a .. *z). */
+static void range_lines(const char *text, size_t n, size_t off, size_t len, size_t *a, size_t *z) {
+    size_t x = off, y = off + len;
+    if (x > 0) {
+        const char *nl = memchr(text + x - 1, '\n', n - (x - 1));
+        x = nl ? (size_t)(nl - text) + 1 : n;
+    }
+    if (y < n) {
+        const char *nl = memchr(text + y - 1, '\n', n - (y - 1));
+        y = nl ? (size_t)(nl - text) + 1 : n;
+    }
+    *a = x;
+    *z = y < x ? x : y;
+}
+
+static void run_task(void *ctx, size_t ti) {
+    reader *r = ctx;
+    task *t = &r->tasks[ti];
+    const vf_source *s = &r->src[t->src];
+    if (atomic_load(&r->first_failed) < ti) return;
+    vf_error_clear(&t->err);
+    loaded l;
+    vf_status st;
+    if (t->range) {
+        memset(&l, 0, sizeof l);
+        st = map_file(s->name, &l.map, &l.maplen, &t->err);
+        if (st == VF_OK && l.maplen < t->off + t->len)
+            st = vf_fail(&t->err, VF_EIO, "%s: file shrank while being read", s->name);
+        if (st != VF_OK) {
+            t->status = st;
+            note_failure(r, ti);
+            unload(&l);
+            return;
+        }
+        l.text = l.map;
+        l.len = l.maplen;
+    } else {
+        st = load_source(s, &l, &t->err);
+        t->bytes_in = (int64_t)l.bytes_in;
+        if (st != VF_OK && st != VF_ECODEC) {
+            t->status = st;
+            note_failure(r, ti);
+            unload(&l);
+            return;
+        }
+        if (st == VF_ECODEC) {
+            t->status = st;
+            if (r->cfg.on_error == VF_ON_ERROR_RAISE) {
+                note_failure(r, ti);
+                unload(&l);
+                return;
+            }
+        }
+    }
+    vf_error herr;
+    vf_error_clear(&herr);
+    vf_hdr *hdr = first_header(l.text, l.len, r->dflt, &herr);
+    if (!hdr) {
+        t->status = VF_ENOMEM;
+        t->err = herr;
+        note_failure(r, ti);
+        unload(&l);
+        return;
+    }
+    const char *text = l.text;
+    size_t len = l.len;
+    if (t->range) {
+        /* the lines that start inside [off, off+len) */
+        size_t a, z;
+        range_lines(text, l.len, t->off, t->len, &a, &z);
+        t->bytes_in = (int64_t)(z - a);
+        text += a;
+        len = z - a;
+    } else if (st == VF_ECODEC) {
+        /* keep the complete lines decoded before the damage; the partial
+         * last line is reported with the codec error by the merge */
+        while (len && text[len - 1] != '\n') len--;
+    }
+    t->bytes_text = (int64_t)len;
+    parse_pieces(r, t, ti, text, len, hdr);
+    vf_hdr_free(hdr);
+    unload(&l);
+}
+
+/* ================================================================== */
+/* Merging                                                             */
+/* ================================================================== */
+typedef struct gcol {
+    char *name;
+    vf_type type;
+    int known;            /* index among the known fields, or -1 */
+    int order;            /* first appearance */
+} gcol;
+
+typedef struct merger {
+    vf_batch **b;
+    size_t nb;
+    int64_t *row0;        /* first output row of each batch */
+    int *colidx;          /* nb x ncols: batch column index or -1 */
+    gcol *g;
+    int ng;
+    vf_table *t;
+    atomic_int failed;
+} merger;
+
+static void merge_col(void *ctx, size_t ci) {
+    merger *m = ctx;
+    vf_column *out = &m->t->cols[ci];
+    const int64_t N = m->t->nrows;
+    const bool ints = out->type == VF_T_INT32 || out->type == VF_T_INT64;
+    const size_t w = out->type == VF_T_INT64 ? 8 : 4;
+    out->values = vf_malloc_n((size_t)N, w);
+    int64_t nnull = 0;
+    for (size_t k = 0; k < m->nb; k++) {
+        int bc = m->colidx[k * (size_t)m->ng + ci];
+        nnull += bc < 0 ? m->b[k]->nrows : m->b[k]->cols[bc].nnull;
+    }
+    out->null_count = nnull;
+    if (ints && nnull) out->valid = vf_malloc_n((size_t)N, 1);
+    if (!ints) out->dict = vf_dict_new(out->type);
+    if (!out->values || (ints && nnull && !out->valid) || (!ints && !out->dict)) {
+        atomic_store(&m->failed, 1);
+        return;
+    }
+    int32_t *remap = NULL;
+    size_t remap_cap = 0;
+    for (size_t k = 0; k < m->nb; k++) {
+        vf_batch *b = m->b[k];
+        const int64_t r0 = m->row0[k], n = b->nrows;
+        int bc = m->colidx[k * (size_t)m->ng + ci];
+        if (n == 0) continue;
+        if (bc < 0) {
+            if (ints) {
+                memset((char *)out->values + (size_t)r0 * w, 0, (size_t)n * w);
+                memset(out->valid + r0, 0, (size_t)n);
+            } else {
+                int32_t *codes = (int32_t *)out->values + r0;
+                for (int64_t i = 0; i < n; i++) codes[i] = -1;
+            }
+            continue;
+        }
+        vf_bcol *c = &b->cols[bc];
+        if (ints) {
+            memcpy((char *)out->values + (size_t)r0 * w, c->vals, (size_t)n * w);
+            if (out->valid) memcpy(out->valid + r0, c->valid, (size_t)n);
+        } else {
+            int32_t nd = vf_dict_size(c->dict);
+            if ((size_t)nd > remap_cap) {
+                free(remap);
+                remap_cap = (size_t)nd;
+                remap = vf_malloc_n(remap_cap, sizeof *remap);
+                if (!remap) {
+                    atomic_store(&m->failed, 1);
+                    return;
+                }
+            }
+            if (out->type == VF_T_ADDR) {
+                const uint8_t *a = vf_dict_addrs(c->dict), *f = vf_dict_families(c->dict);
+                for (int32_t i = 0; i < nd; i++) remap[i] = vf_dict_put_addr(out->dict, a + 16 * (size_t)i, f[i]);
+            } else {
+                const int64_t *o = vf_dict_offsets(c->dict);
+                const char *d = vf_dict_data(c->dict);
+                for (int32_t i = 0; i < nd; i++) remap[i] = vf_dict_put_str(out->dict, d + o[i], (size_t)(o[i + 1] - o[i]));
+            }
+            for (int32_t i = 0; i < nd; i++)
+                if (remap[i] < 0) {
+                    free(remap);
+                    atomic_store(&m->failed, 1);
+                    return;
+                }
+            const int32_t *src = c->vals;
+            int32_t *dst = (int32_t *)out->values + r0;
+            for (int64_t i = 0; i < n; i++) dst[i] = src[i] < 0 ? -1 : remap[src[i]];
+        }
+        /* the batch's copy is no longer needed */
+        free(c->vals);
+        c->vals = NULL;
+        free(c->valid);
+        c->valid = NULL;
+        vf_dict_free(c->dict);
+        c->dict = NULL;
+    }
+    free(remap);
+}
+
+void vf_table_free(vf_table *t) {
+    if (!t) return;
+    for (int i = 0; i < t->ncols; i++) {
+        free(t->cols[i].name);
+        free(t->cols[i].values);
+        free(t->cols[i].valid);
+        vf_dict_free(t->cols[i].dict);
+    }
+    free(t->cols);
+    for (int64_t i = 0; i < t->report.nbad_kept; i++) {
+        free(t->report.bad[i].field);
+        free(t->report.bad[i].text);
+        free(t->report.bad[i].message);
+    }
+    free(t->report.bad);
+    free(t);
+}
+
+static int gcol_cmp(const void *a, const void *b) {
+    const gcol *x = a, *y = b;
+    if (x->known >= 0 && y->known >= 0) return x->known - y->known;
+    if (x->known >= 0) return -1;
+    if (y->known >= 0) return 1;
+    return x->order - y->order;
+}
+
+/* Append a bad record to the report, composing the full message. */
+static bool report_bad(vf_report *rep, size_t *cap, size_t max, const char *file, int src, int64_t line,
+                       const char *field, const char *text, const char *reason) {
+    if ((size_t)rep->nbad_kept >= max) return true;
+    if ((size_t)rep->nbad_kept == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        vf_bad_record *nb = vf_realloc_n(rep->bad, nc, sizeof *nb);
+        if (!nb) return false;
+        rep->bad = nb;
+        *cap = nc;
+    }
+    vf_bad_record *r = &rep->bad[rep->nbad_kept];
+    size_t mlen = strlen(file) + strlen(reason) + 64;
+    r->source = src;
+    r->line = line;
+    r->field = field ? vf_strndup(field, strlen(field)) : NULL;
+    r->text = vf_strndup(text ? text : "", text ? strlen(text) : 0);
+    r->message = malloc(mlen);
+    if (!r->text || !r->message || (field && !r->field)) {
+        free(r->field);
+        free(r->text);
+        free(r->message);
+        return false;
+    }
+    if (line > 0)
+        snprintf(r->message, mlen, "%s:%lld: %s", file, (long long)line, reason);
+    else
+        snprintf(r->message, mlen, "%s: %s", file, reason);
+    rep->nbad_kept++;
+    return true;
+}
+
+static vf_status fail_at(vf_error *err, vf_status code, const char *file, int64_t line, const char *field,
+                         const char *text, const char *reason) {
+    if (!err) return code;
+    err->code = code;
+    err->line = line;
+    snprintf(err->file, sizeof err->file, "%s", file);
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    vf_copy_text(err->text, sizeof err->text, text ? text : "", text ? strlen(text) : 0);
+    if (line > 0)
+        snprintf(err->msg, sizeof err->msg, "%s:%lld: %s; line: '%s'", file, (long long)line, reason, err->text);
+    else
+        snprintf(err->msg, sizeof err->msg, "%s: %s", file, reason);
+    return code;
+}
+
+/* ================================================================== */
+/* vf_read                                                             */
+/* ================================================================== */
+vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, vf_table **out, vf_error *err) {
+    vf_error_clear(err);
+    *out = NULL;
+    if (nsrc > INT32_MAX) return vf_fail(err, VF_EARG, "too many sources");
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.src = src;
+    r.opts = opts;
+    r.cfg.on_error = opts->on_error;
+    r.cfg.max_bad_kept = opts->max_bad_kept ? opts->max_bad_kept : 100000;
+    r.cfg.max_bad_text = opts->max_bad_text ? opts->max_bad_text : 4096;
+    r.chunk = opts->chunk_size ? opts->chunk_size : DEFAULT_CHUNK;
+    if (r.chunk < 4096) r.chunk = 4096;
+    atomic_init(&r.first_failed, SIZE_MAX);
+    r.dflt = vf_default_hdr(opts->fields, opts->nfields, err);
+    if (!r.dflt) return err ? err->code : VF_EARG;
+
+    /* plan */
+    size_t cap = nsrc + 16;
+    r.tasks = vf_calloc_n(cap, sizeof *r.tasks);
+    vf_status st = VF_OK;
+    if (!r.tasks) {
+        st = vf_fail(err, VF_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nsrc; i++) {
+        size_t nparts = 1, size = 0;
+        if (!src[i].data) {
+            struct stat sb;
+            if (stat(src[i].name, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size > 2 * r.chunk) {
+                unsigned char magic[4] = {0};
+                int fd = open(src[i].name, O_RDONLY | O_CLOEXEC);
+                ssize_t got = fd >= 0 ? read(fd, magic, 4) : -1;
+                if (fd >= 0) close(fd);
+                if (got == 4 && vf_sniff(magic, 4) == VF_CODEC_NONE && memcmp(magic, "PAR1", 4) != 0) {
+                    size = (size_t)sb.st_size;
+                    nparts = (size + r.chunk - 1) / r.chunk;
+                }
+            }
+        }
+        if (r.ntasks + nparts > cap) {
+            size_t nc = (r.ntasks + nparts) * 2;
+            task *nt = vf_realloc_n(r.tasks, nc, sizeof *nt);
+            if (!nt) {
+                st = vf_fail(err, VF_ENOMEM, "out of memory");
+                goto done;
+            }
+            memset(nt + cap, 0, (nc - cap) * sizeof *nt);
+            r.tasks = nt;
+            cap = nc;
+        }
+        for (size_t k = 0; k < nparts; k++) {
+            task *t = &r.tasks[r.ntasks++];
+            t->src = (int)i;
+            if (nparts > 1) {
+                t->range = true;
+                t->off = k * r.chunk;
+                t->len = k + 1 == nparts ? size - t->off : r.chunk;
+            }
+        }
+    }
+
+    /* parse */
+    vf_parallel_for(r.ntasks, opts->threads, run_task, &r);
+
+    /* ranges: line bases, and a header change that crossed a range boundary.
+     * The line count and the header in force are carried along the ranges of
+     * a file in order: a range may hold no line at all (one long line can
+     * span several), so the predecessor alone is not enough.  Tasks after
+     * the first real failure do not matter: the merge stops there. */
+    {
+        int64_t base = 0;
+        const vf_hdr *ph = NULL;
+        for (size_t i = 0; i < r.ntasks && i <= atomic_load(&r.first_failed); i++) {
+            task *t = &r.tasks[i];
+            if (!t->range) continue;
+            if (t->off == 0) {
+                base = 0;
+                ph = NULL;
+            }
+            if (t->status != VF_OK) continue; /* reported by the merge */
+            if (t->nbatches && ph && t->batches[0]->start_hdr && ph->sig != t->batches[0]->start_hdr->sig) {
+                /* parse this range again under the header really in force */
+                loaded l;
+                memset(&l, 0, sizeof l);
+                vf_batch *nb = NULL;
+                vf_status rs = map_file(src[t->src].name, &l.map, &l.maplen, &t->err);
+                if (rs == VF_OK && l.maplen < t->off + t->len)
+                    rs = vf_fail(&t->err, VF_EIO, "%s: file shrank while being read", src[t->src].name);
+                if (rs == VF_OK) {
+                    size_t a, z;
+                    range_lines(l.map, l.maplen, t->off, t->len, &a, &z);
+                    nb = vf_parse_batch((const char *)l.map + a, z - a, ph, &r.cfg, t->src);
+                    if (!nb) rs = vf_fail(&t->err, VF_ENOMEM, "out of memory");
+                }
+                unload(&l);
+                if (rs != VF_OK) {
+                    t->status = rs;
+                    note_failure(&r, i);
+                    continue;
+                }
+                for (size_t k = 0; k < t->nbatches; k++) vf_batch_free(t->batches[k]);
+                t->batches[0] = nb;
+                t->nbatches = 1;
+            }
+            for (size_t k = 0; k < t->nbatches; k++) {
+                vf_batch *b = t->batches[k];
+                b->line_base = base;
+                base += b->newlines;
+                ph = b->end_hdr;
+                if (b->status != VF_OK) note_failure(&r, i); /* now a real failure */
+            }
+        }
+    }
+
+    /* the first failure in source order wins (raise mode, or no memory) */
+    vf_table *tab = calloc(1, sizeof *tab);
+    if (!tab) {
+        st = vf_fail(err, VF_ENOMEM, "out of memory");
+        goto done;
+    }
+    vf_report *rep = &tab->report;
+    size_t badcap = 0;
+    rep->files = (int64_t)nsrc;
+    for (size_t i = 0; i < r.ntasks && st == VF_OK; i++) {
+        task *t = &r.tasks[i];
+        const char *name = src[t->src].name;
+        rep->bytes_in += t->bytes_in;
+        rep->bytes_text += t->bytes_text;
+        for (size_t k = 0; k < t->nbatches && st == VF_OK; k++) {
+            vf_batch *b = t->batches[k];
+            if (b->status == VF_EPARSE) {
+                st = fail_at(err, VF_EPARSE, name, b->line_base + b->err_line, b->err_field, b->err_text,
+                             b->err_reason ? b->err_reason : "parse error");
+            } else if (b->status != VF_OK) {
+                st = vf_fail(err, b->status, "%s: out of memory while parsing", name);
+            }
+            rep->lines += b->lines;
+            rep->rows += b->nrows;
+            rep->bad_lines += b->bad_lines;
+            rep->header_lines += b->header_lines;
+            rep->blank_lines += b->blank_lines;
+            rep->ms_fixed += b->ms_fixed;
+            for (size_t j = 0; j < b->nbad && st == VF_OK; j++) {
+                vf_bbad *x = &b->bad[j];
+                if (!report_bad(rep, &badcap, r.cfg.max_bad_kept, name, t->src, b->line_base + x->line, x->field,
+                                x->text, x->reason))
+                    st = vf_fail(err, VF_ENOMEM, "out of memory");
+            }
+        }
+        if (st == VF_OK && t->status != VF_OK) {
+            if (t->status == VF_ECODEC && r.cfg.on_error == VF_ON_ERROR_SKIP) {
+                /* the damaged tail of a compressed stream: one bad record */
+                rep->bad_lines++;
+                int64_t line = t->nbatches ? t->batches[t->nbatches - 1]->line_base + t->batches[t->nbatches - 1]->newlines + 1 : 1;
+                const char *reason = t->err.msg;
+                size_t fl = strlen(name);
+                if (strncmp(reason, name, fl) == 0 && reason[fl] == ':') reason += fl + 2;
+                if (!report_bad(rep, &badcap, r.cfg.max_bad_kept, name, t->src, line, NULL, "", reason))
+                    st = vf_fail(err, VF_ENOMEM, "out of memory");
+            } else {
+                if (err) {
+                    *err = t->err;
+                    err->code = t->status;
+                    snprintf(err->file, sizeof err->file, "%s", name);
+                }
+                st = t->status;
+            }
+        }
+    }
+    if (st != VF_OK) {
+        vf_table_free(tab);
+        goto done;
+    }
+
+    /* merge */
+    merger m;
+    memset(&m, 0, sizeof m);
+    m.t = tab;
+    for (size_t i = 0; i < r.ntasks; i++) m.nb += r.tasks[i].nbatches;
+    m.b = vf_calloc_n(m.nb, sizeof *m.b);
+    m.row0 = vf_calloc_n(m.nb, sizeof *m.row0);
+    size_t gcap = 64;
+    m.g = vf_calloc_n(gcap, sizeof *m.g);
+    if (!m.b || !m.row0 || !m.g) {
+        st = vf_fail(err, VF_ENOMEM, "out of memory");
+        goto merge_done;
+    }
+    {
+        size_t k = 0;
+        int64_t rows = 0;
+        for (size_t i = 0; i < r.ntasks; i++)
+            for (size_t j = 0; j < r.tasks[i].nbatches; j++) {
+                m.b[k] = r.tasks[i].batches[j];
+                m.row0[k++] = rows;
+                rows += r.tasks[i].batches[j]->nrows;
+            }
+        tab->nrows = rows;
+    }
+    for (size_t k = 0; k < m.nb; k++) {
+        vf_batch *b = m.b[k];
+        for (int c = 0; c < b->ncols; c++) {
+            int found = -1;
+            for (int g = 0; g < m.ng && found < 0; g++)
+                if (strcmp(m.g[g].name, b->cols[c].name) == 0) found = g;
+            if (found >= 0) continue;
+            if ((size_t)m.ng == gcap) {
+                gcol *ng = vf_realloc_n(m.g, gcap * 2, sizeof *ng);
+                if (!ng) {
+                    st = vf_fail(err, VF_ENOMEM, "out of memory");
+                    goto merge_done;
+                }
+                m.g = ng;
+                gcap *= 2;
+            }
+            gcol *g = &m.g[m.ng];
+            g->name = b->cols[c].name;
+            g->type = b->cols[c].type;
+            g->known = vf_known_field_index(g->name, strlen(g->name));
+            g->order = m.ng++;
+        }
+    }
+    qsort(m.g, (size_t)m.ng, sizeof *m.g, gcol_cmp);
+    m.colidx = vf_malloc_n(m.nb * (size_t)(m.ng ? m.ng : 1), sizeof *m.colidx);
+    tab->cols = vf_calloc_n((size_t)(m.ng ? m.ng : 1), sizeof *tab->cols);
+    if (!m.colidx || !tab->cols) {
+        st = vf_fail(err, VF_ENOMEM, "out of memory");
+        goto merge_done;
+    }
+    tab->ncols = m.ng;
+    for (int g = 0; g < m.ng; g++) {
+        tab->cols[g].name = vf_strndup(m.g[g].name, strlen(m.g[g].name));
+        tab->cols[g].type = m.g[g].type;
+        if (!tab->cols[g].name) {
+            st = vf_fail(err, VF_ENOMEM, "out of memory");
+            goto merge_done;
+        }
+    }
+    for (size_t k = 0; k < m.nb; k++)
+        for (int g = 0; g < m.ng; g++) {
+            int idx = -1;
+            for (int c = 0; c < m.b[k]->ncols && idx < 0; c++)
+                if (strcmp(m.b[k]->cols[c].name, m.g[g].name) == 0) idx = c;
+            m.colidx[k * (size_t)m.ng + g] = idx;
+        }
+    atomic_init(&m.failed, 0);
+    vf_parallel_for((size_t)m.ng, opts->threads, merge_col, &m);
+    if (atomic_load(&m.failed)) st = vf_fail(err, VF_ENOMEM, "out of memory while merging columns");
+merge_done:
+    free(m.b);
+    free(m.row0);
+    free(m.colidx);
+    free(m.g);
+    if (st != VF_OK)
+        vf_table_free(tab);
+    else
+        *out = tab;
+done:
+    if (r.tasks) {
+        for (size_t i = 0; i < r.ntasks; i++) {
+            for (size_t k = 0; k < r.tasks[i].nbatches; k++) vf_batch_free(r.tasks[i].batches[k]);
+            free(r.tasks[i].batches);
+        }
+        free(r.tasks);
+    }
+    vf_hdr_free(r.dflt);
+    return st;
+}

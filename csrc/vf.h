@@ -1,0 +1,212 @@
+/*
+ * vf.h - the public header of libvpcflow, the C core of vpcflow.
+ *
+ * Pure C11, no Python. Every entry point is reentrant: there is no global
+ * mutable state, errors are returned as values (vf_status plus a vf_error
+ * that names the file, line, byte offset, field and offending text).
+ *
+ * Data model (see DESIGN.md):
+ *   - int32 / int64 columns: a value array plus an optional validity array
+ *     (1 = valid, 0 = null; NULL when the column has no nulls);
+ *   - string and address columns are dictionary-encoded: int32 codes into a
+ *     vf_dict, code -1 meaning null.  Address dictionaries hold 16-byte
+ *     network-order addresses plus a family byte (4 or 6); IPv4 addresses
+ *     are stored IPv4-mapped (::ffff:a.b.c.d) with family 4, so an IPv6
+ *     "::ffff:1.2.3.4" stays distinct from the IPv4 "1.2.3.4".
+ */
+#ifndef VF_H
+#define VF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VF_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+typedef enum vf_status {
+    VF_OK = 0,
+    VF_ENOMEM,   /* allocation failed */
+    VF_EIO,      /* open/read/stat failed */
+    VF_EPARSE,   /* a record or header could not be parsed */
+    VF_ECODEC,   /* corrupt or truncated compressed stream */
+    VF_EARG,     /* bad argument from the caller */
+    VF_EFORMAT   /* input is not flow-log text (e.g. a Parquet file) */
+} vf_status;
+
+#define VF_ERR_MSG 1024
+#define VF_ERR_FIELD 96
+#define VF_ERR_TEXT 256
+
+typedef struct vf_error {
+    vf_status code;
+    int64_t line;              /* 1-based line number, 0 if not applicable */
+    int64_t offset;            /* byte offset in the (decompressed) text, -1 if n/a */
+    char file[512];            /* file or buffer name */
+    char field[VF_ERR_FIELD];  /* field (column) name, "" if n/a */
+    char text[VF_ERR_TEXT];    /* offending text, truncated */
+    char msg[VF_ERR_MSG];      /* full human-readable message */
+} vf_error;
+
+const char *vf_status_name(vf_status s);
+
+/* ------------------------------------------------------------------ */
+/* Types and the known flow-log fields                                 */
+/* ------------------------------------------------------------------ */
+typedef enum vf_type {
+    VF_T_INT32 = 1,
+    VF_T_INT64 = 2,
+    VF_T_STRING = 3,
+    VF_T_ADDR = 4
+} vf_type;
+
+const char *vf_type_name(vf_type t);
+
+typedef struct vf_known_field {
+    const char *header;  /* name in the log header, e.g. "log-status" */
+    const char *column;  /* column name, e.g. "log_status" */
+    vf_type type;
+    int version;         /* format version that introduced it */
+} vf_known_field;
+
+/* The table of known fields in canonical order; *n receives its length. */
+const vf_known_field *vf_known_fields(size_t *n);
+/* Index into vf_known_fields() of a header or column name, or -1. */
+int vf_known_field_index(const char *name, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Field parsers (exposed for tests and for other decoders)            */
+/* ------------------------------------------------------------------ */
+/* Return 0 on success, -1 if the text is not a valid value. */
+int vf_parse_int64(const char *p, size_t n, int64_t *out);
+int vf_parse_int32(const char *p, size_t n, int32_t *out);
+/* addr: 16 bytes, network order; *family receives 4 or 6. */
+int vf_parse_ipv4(const char *p, size_t n, uint8_t addr[16]);
+int vf_parse_ipv6(const char *p, size_t n, uint8_t addr[16]);
+int vf_parse_addr(const char *p, size_t n, uint8_t addr[16], uint8_t *family);
+/* Canonical text (dotted quad, RFC 5952 for IPv6).  buf >= 46 bytes.
+ * Returns the length written (not counting the NUL). */
+size_t vf_format_addr(const uint8_t addr[16], uint8_t family, char *buf);
+
+/* ------------------------------------------------------------------ */
+/* Dictionaries                                                        */
+/* ------------------------------------------------------------------ */
+typedef struct vf_dict vf_dict;
+
+vf_dict *vf_dict_new(vf_type type);
+void vf_dict_free(vf_dict *d);
+int32_t vf_dict_size(const vf_dict *d);
+vf_type vf_dict_type(const vf_dict *d);
+/* Insert (or find) a value; returns its code, or -1 on allocation failure. */
+int32_t vf_dict_put_str(vf_dict *d, const char *s, size_t n);
+int32_t vf_dict_put_addr(vf_dict *d, const uint8_t addr[16], uint8_t family);
+/* String dictionaries: entry i is data[offsets[i] .. offsets[i+1]). */
+const int64_t *vf_dict_offsets(const vf_dict *d);
+const char *vf_dict_data(const vf_dict *d);
+/* Address dictionaries: 16 bytes per entry, and one family byte each. */
+const uint8_t *vf_dict_addrs(const vf_dict *d);
+const uint8_t *vf_dict_families(const vf_dict *d);
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                              */
+/* ------------------------------------------------------------------ */
+typedef struct vf_column {
+    char *name;
+    vf_type type;
+    int64_t null_count;
+    void *values;     /* int32_t*, int64_t*, or int32_t* codes for dict types */
+    uint8_t *valid;   /* ints only: NULL when no nulls */
+    vf_dict *dict;    /* string/address only */
+} vf_column;
+
+typedef struct vf_bad_record {
+    int32_t source;   /* index into the sources */
+    int64_t line;     /* 1-based */
+    char *field;      /* NULL when the whole line is wrong */
+    char *text;       /* the raw line (truncated to max_bad_text bytes) */
+    char *message;
+} vf_bad_record;
+
+typedef struct vf_report {
+    int64_t files;
+    int64_t lines;         /* non-blank lines seen, headers included */
+    int64_t rows;
+    int64_t bad_lines;
+    int64_t header_lines;
+    int64_t blank_lines;
+    int64_t ms_fixed;      /* start/end values converted from milliseconds */
+    int64_t bytes_in;      /* bytes read from disk or given */
+    int64_t bytes_text;    /* bytes of text after decompression */
+    int64_t nbad_kept;
+    vf_bad_record *bad;    /* the first nbad_kept bad records */
+} vf_report;
+
+typedef struct vf_table {
+    int64_t nrows;
+    int ncols;
+    vf_column *cols;
+    vf_report report;
+} vf_table;
+
+void vf_table_free(vf_table *t);
+
+/* ------------------------------------------------------------------ */
+/* Reading flow-log text                                               */
+/* ------------------------------------------------------------------ */
+typedef struct vf_source {
+    const char *name;   /* path, or a display name for in-memory data */
+    const void *data;   /* NULL: read the file `name`; else in-memory bytes */
+    size_t len;
+} vf_source;
+
+enum { VF_ON_ERROR_RAISE = 0, VF_ON_ERROR_SKIP = 1 };
+
+typedef struct vf_read_opts {
+    const char *const *fields;  /* header-less input's fields (header or column names); NULL: v2 default */
+    size_t nfields;
+    int on_error;               /* VF_ON_ERROR_* */
+    int threads;                /* <= 0: 1 */
+    size_t chunk_size;          /* text bytes per parse batch; 0: default (8 MiB) */
+    size_t max_bad_kept;        /* bad records kept in the report; 0: default (100000) */
+    size_t max_bad_text;        /* bytes of each bad line kept; 0: default (4096) */
+} vf_read_opts;
+
+void vf_read_opts_init(vf_read_opts *o);
+
+/* Parse every source into one table.  On VF_OK *out owns the result
+ * (free with vf_table_free).  On error *out is NULL and err says why. */
+vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts,
+                  vf_table **out, vf_error *err);
+
+/* Parse an AWS LogFormat string ("${version} ${account-id} ...") into field
+ * names.  Writes up to max pointers into names (pointing into buf, which
+ * receives a NUL-separated copy, size >= strlen(fmt)+1); *n gets the count. */
+vf_status vf_parse_log_format(const char *fmt, char *buf, const char **names,
+                              size_t max, size_t *n, vf_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Codecs                                                              */
+/* ------------------------------------------------------------------ */
+typedef enum vf_codec { VF_CODEC_NONE = 0, VF_CODEC_GZIP, VF_CODEC_ZSTD, VF_CODEC_SNAPPY } vf_codec;
+
+/* Sniff a compressed container by magic bytes (gzip, zstd frame). */
+vf_codec vf_sniff(const void *p, size_t n);
+/* Decompress a whole gzip (all members) or zstd stream into a new malloc'd
+ * buffer.  `name` is used in error messages. */
+vf_status vf_decompress(vf_codec c, const void *in, size_t n, const char *name,
+                        char **out, size_t *outlen, vf_error *err);
+/* Raw snappy block compression and decompression. */
+vf_status vf_snappy_compress(const void *in, size_t n, char **out, size_t *outlen, vf_error *err);
+vf_status vf_snappy_decompress(const void *in, size_t n, char **out, size_t *outlen, vf_error *err);
+/* Which gzip implementation was compiled in: "libdeflate" or "zlib". */
+const char *vf_gzip_backend(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VF_H */

@@ -1,0 +1,41 @@
+"""vpcflow: fast analysis of AWS VPC Flow Logs on one machine.
+
+A CPython extension with a C core: a header-driven parser for every
+flow-log format (v2 to v8 and newer fields, any field order, ``-`` as null,
+IPv4/IPv6, plain/gzip/zstd) that returns typed NumPy columns.
+
+Example:
+    >>> import vpcflow, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> _ = vpcflow.synth.write_sample(d, records=2000, seed=7)
+    >>> t = vpcflow.read_logs(d)
+    >>> t.num_rows, t.schema["srcaddr"]
+    (2000, 'address')
+"""
+from __future__ import annotations
+
+from . import _core
+from .errors import ParseError
+from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_text, read_logs
+from .table import BadRecord, Column, ParseReport, Schema, Table
+
+_core._set_parse_error(ParseError)
+
+from . import synth  # noqa: E402  (needs nothing from the C core)
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "BadRecord",
+    "Column",
+    "DEFAULT_FIELDS",
+    "KNOWN_FIELDS",
+    "ParseError",
+    "ParseReport",
+    "Schema",
+    "Table",
+    "parse_text",
+    "read_logs",
+    "synth",
+    "__version__",
+]

@@ -1,0 +1,128 @@
+"""The ``vpcflow`` command line.
+
+    vpcflow demo [--records N] [--seed S] [--dir DIR]   generate a sample, read it, summarise it
+    vpcflow head PATH... [-n N] [--fields F]            the first rows as a table
+    vpcflow summary PATH... [--threads T]              read logs and print the summary
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from typing import Sequence
+
+from . import __version__
+from .errors import ParseError
+from .reader import expand_paths, read_logs
+from .summary import summarize
+from .table import Table
+
+__all__ = ["main"]
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from . import synth
+
+    def run(d: str) -> None:
+        t0 = time.perf_counter()
+        info = synth.write_sample(d, records=args.records, seed=args.seed, hours=args.hours)
+        gen = time.perf_counter() - t0
+        print(f"wrote {info.records:,} flow-log records in {len(info.paths):,} S3-style .log.gz objects "
+              f"({info.bytes / 1e6:,.1f} MB) under {d} in {gen:.1f} s")
+        rel = os.path.relpath(info.paths[0], d)
+        print(f"  e.g. {rel}")
+        table = read_logs(d, threads=args.threads)
+        print(summarize(table))
+        print()
+        print(table.head(5).to_string(limit=5, max_width=24))
+
+    if args.dir:
+        os.makedirs(args.dir, exist_ok=True)
+        run(args.dir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="vpcflow-demo-") as d:
+            run(d)
+    return 0
+
+
+def _cmd_head(args: argparse.Namespace) -> int:
+    files = expand_paths(args.paths)
+    tables: list[Table] = []
+    rows = 0
+    for f in files:  # read only as many files as the first rows need
+        t = read_logs(f, fields=args.fields, on_error=args.on_error, threads=1)
+        tables.append(t)
+        rows += t.num_rows
+        if rows >= args.n:
+            break
+    if not tables:
+        print("no files", file=sys.stderr)
+        return 1
+    table = tables[0] if len(tables) == 1 else read_logs(files[: len(tables)], fields=args.fields,
+                                                           on_error=args.on_error)
+    print(table.head(args.n).to_string(limit=args.n, max_width=args.width))
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    table = read_logs(args.paths, fields=args.fields, on_error=args.on_error, threads=args.threads)
+    print(summarize(table, n=args.n))
+    if table.report.bad_records:
+        print(f"bad lines ({table.report.bad_lines:,}):")
+        for b in table.report.bad_records[:10]:
+            print(f"  {b.message}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vpcflow", description="Fast analysis of AWS VPC Flow Logs.")
+    p.add_argument("--version", action="version", version=f"vpcflow {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="generate a realistic sample, read it and print a summary")
+    d.add_argument("--records", type=int, default=500_000, help="records to generate (default 500000)")
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--hours", type=int, default=2, help="hours of traffic to spread the records over")
+    d.add_argument("--dir", help="keep the sample in this directory (default: a temporary one)")
+    d.add_argument("--threads", type=int, default=None)
+    d.set_defaults(func=_cmd_demo)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("paths", nargs="+", help="files or directories (walked recursively)")
+        sp.add_argument("--fields", help="fields of header-less input: a LogFormat string or space-separated names")
+        sp.add_argument("--on-error", choices=("raise", "skip"), default="raise", dest="on_error")
+
+    h = sub.add_parser("head", help="print the first rows as a table")
+    common(h)
+    h.add_argument("-n", type=int, default=10, help="rows to show (default 10)")
+    h.add_argument("--width", type=int, default=40, help="maximum column width")
+    h.set_defaults(func=_cmd_head)
+
+    s = sub.add_parser("summary", help="read logs and print rows, top talkers and rejected ports")
+    common(s)
+    s.add_argument("-n", type=int, default=5)
+    s.add_argument("--threads", type=int, default=None)
+    s.set_defaults(func=_cmd_summary)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 bad input, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ParseError as e:
+        print(f"vpcflow: error: {e}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as e:
+        print(f"vpcflow: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("vpcflow: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Exceptions raised by vpcflow."""
+from __future__ import annotations
+
+__all__ = ["ParseError"]
+
+
+class ParseError(ValueError):
+    """Input that is not valid flow-log data.
+
+    The message names the file, the line number, the field and the
+    offending text; the same facts are attributes, for code that handles
+    the error.
+
+    Attributes:
+        file: the file (or buffer name) being read.
+        line: 1-based line number in the decompressed text, or None.
+        offset: byte offset (compressed-stream errors), or None.
+        field: the column whose value was invalid, or None when the whole
+            line is wrong (for example the wrong number of fields).
+        text: the offending line (truncated), or None.
+        kind: "parse error", "corrupt compressed data" or
+            "unsupported input format".
+
+    Example:
+        >>> import vpcflow
+        >>> try:
+        ...     vpcflow.parse_text(b"2 123 eni-1 10.0.0.1 10.0.0.2 1 2 6 x 40 1 2 ACCEPT OK\\n", name="a.log")
+        ... except vpcflow.ParseError as e:
+        ...     print(e.file, e.line, e.field)
+        a.log 1 packets
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        offset: int | None = None,
+        field: str | None = None,
+        text: str | None = None,
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.file = file or None
+        self.line = line if line else None
+        self.offset = offset if offset is not None and offset >= 0 else None
+        self.field = field or None
+        self.text = text if text else None
+        self.kind = kind
