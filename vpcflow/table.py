@@ -97,7 +97,7 @@ class Column:
     def values(self) -> np.ndarray:
         """The raw values of an integer column (0 where null)."""
         if self.is_dictionary:
-            raise TypeError(f"column {self.name!r} is a {self.type} column: use .codes and .dictionary")
+            raise TypeError(f"column {self.name!r} holds {self.type} values: use .codes and .dictionary")
         return self._data
 
     @property
@@ -114,7 +114,7 @@ class Column:
     def codes(self) -> np.ndarray:
         """int32 codes into :attr:`dictionary`; -1 where null."""
         if not self.is_dictionary:
-            raise TypeError(f"column {self.name!r} is an {self.type} column: use .values")
+            raise TypeError(f"column {self.name!r} holds {self.type} values: use .values")
         return self._data
 
     @property
@@ -125,7 +125,7 @@ class Column:
         RFC 5952 for IPv6.
         """
         if not self.is_dictionary:
-            raise TypeError(f"column {self.name!r} is an {self.type} column")
+            raise TypeError(f"column {self.name!r} holds {self.type} values, not strings or addresses")
         if self._dict_values is None:
             assert self._dict is not None
             kind, a, b = self._dict

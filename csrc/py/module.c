@@ -25,21 +25,33 @@ typedef struct {
 
 static modstate *get_state(PyObject *m) { return (modstate *)PyModule_GetState(m); }
 
+/* Text from the core as str: flow-log bytes need not be UTF-8, and a
+ * message may cut a multi-byte character, so undecodable bytes become
+ * U+FFFD rather than an exception. */
+static PyObject *text_to_py(const char *s) {
+    return PyUnicode_DecodeUTF8(s ? s : "", (Py_ssize_t)(s ? strlen(s) : 0), "replace");
+}
+
 static PyObject *raise_vf_error(PyObject *m, vf_status st, const vf_error *e) {
     if (st == VF_ENOMEM) return PyErr_NoMemory();
+    PyObject *msg = text_to_py(e->msg);
+    if (!msg) return NULL;
     if (st == VF_EIO) {
-        PyErr_SetString(PyExc_OSError, e->msg);
+        PyErr_SetObject(PyExc_OSError, msg);
+        Py_DECREF(msg);
         return NULL;
     }
     PyObject *cls = get_state(m)->parse_error;
-    if (!cls) cls = PyExc_ValueError;
-    if (st == VF_EARG && cls != PyExc_ValueError) cls = PyExc_ValueError;
-    PyObject *kw = Py_BuildValue("{s:s,s:L,s:L,s:s,s:s,s:s}", "file", e->file, "line", (long long)e->line, "offset",
-                                 (long long)e->offset, "field", e->field, "text", e->text, "kind",
-                                 vf_status_name(st));
-    PyObject *args = Py_BuildValue("(s)", e->msg);
-    if (kw && args) {
-        PyObject *exc = PyObject_Call(cls, args, cls == PyExc_ValueError ? NULL : kw);
+    if (!cls || st == VF_EARG) cls = PyExc_ValueError;
+    PyObject *args = PyTuple_Pack(1, msg);
+    Py_DECREF(msg);
+    PyObject *kw = NULL;
+    if (args && cls != PyExc_ValueError)
+        kw = Py_BuildValue("{s:N,s:L,s:L,s:N,s:N,s:s}", "file", PyUnicode_DecodeFSDefault(e->file), "line",
+                           (long long)e->line, "offset", (long long)e->offset, "field", text_to_py(e->field), "text",
+                           text_to_py(e->text), "kind", vf_status_name(st));
+    if (args && (kw || cls == PyExc_ValueError)) {
+        PyObject *exc = PyObject_Call(cls, args, kw);
         if (exc) {
             PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
             Py_DECREF(exc);
@@ -154,8 +166,9 @@ static PyObject *table_to_py(vf_table *t) {
     }
     for (int64_t i = 0; i < r->nbad_kept; i++) {
         const vf_bad_record *b = &r->bad[i];
-        PyObject *text = PyUnicode_DecodeUTF8(b->text, (Py_ssize_t)strlen(b->text), "replace");
-        PyObject *item = text ? Py_BuildValue("(iLzNs)", b->source, (long long)b->line, b->field, text, b->message) : NULL;
+        PyObject *item = Py_BuildValue("(iLNNN)", b->source, (long long)b->line,
+                                       b->field ? text_to_py(b->field) : Py_NewRef(Py_None), text_to_py(b->text),
+                                       text_to_py(b->message));
         if (!item) {
             Py_DECREF(cols);
             Py_DECREF(bad);

@@ -124,12 +124,12 @@ static vf_hdr *first_header(const char *text, size_t len, const vf_hdr *dflt, vf
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *e = nl ? nl : end;
+        if (e > p && e[-1] == '\r') e--; /* as the line parser does */
         const char *q = p;
-        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+        while (q < e && (*q == ' ' || *q == '\t')) q++;
         if (q < e) {
             if (*q >= 'a' && *q <= 'z') {
                 size_t n = (size_t)(e - q);
-                if (n && q[n - 1] == '\r') n--;
                 vf_error herr;
                 vf_error_clear(&herr);
                 vf_hdr *h = vf_try_header(q, n, &herr);
@@ -667,6 +667,19 @@ vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, v
     memset(&m, 0, sizeof m);
     m.t = tab;
     for (size_t i = 0; i < r.ntasks; i++) m.nb += r.tasks[i].nbatches;
+    /* nothing parsed at all (no sources, or only empty ones): the columns
+     * of the default header, with no rows */
+    vf_batch *empty = NULL;
+    if (m.nb == 0) {
+        empty = vf_parse_batch("", 0, r.dflt, &r.cfg, 0);
+        if (!empty || empty->status != VF_OK) {
+            vf_batch_free(empty);
+            empty = NULL;
+            st = vf_fail(err, VF_ENOMEM, "out of memory");
+            goto merge_done;
+        }
+        m.nb = 1;
+    }
     m.b = vf_calloc_n(m.nb, sizeof *m.b);
     m.row0 = vf_calloc_n(m.nb, sizeof *m.row0);
     size_t gcap = 64;
@@ -678,6 +691,7 @@ vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, v
     {
         size_t k = 0;
         int64_t rows = 0;
+        if (empty) m.b[k++] = empty;
         for (size_t i = 0; i < r.ntasks; i++)
             for (size_t j = 0; j < r.tasks[i].nbatches; j++) {
                 m.b[k] = r.tasks[i].batches[j];
@@ -736,6 +750,7 @@ vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, v
     vf_parallel_for((size_t)m.ng, opts->threads, merge_col, &m);
     if (atomic_load(&m.failed)) st = vf_fail(err, VF_ENOMEM, "out of memory while merging columns");
 merge_done:
+    vf_batch_free(empty);
     free(m.b);
     free(m.row0);
     free(m.colidx);

@@ -317,6 +317,15 @@ static inline int32_t addr_put_cached(vf_bcol *c, const uint8_t a[17]) {
     return code;
 }
 
+/* Why an integer field was rejected: its syntax, or its size. */
+static const char *int_problem(const char *s, size_t n) {
+    size_t i = n && s[0] == '-' ? 1 : 0;
+    if (i == n) return "invalid integer";
+    for (; i < n; i++)
+        if ((unsigned)((unsigned char)s[i] - '0') > 9u) return "invalid integer";
+    return "integer out of range";
+}
+
 static void fmt_reason(char *out, size_t cap, const char *what, const char *field, vf_type t, const char *s, size_t n) {
     char tx[VF_ERR_TEXT];
     vf_copy_text(tx, sizeof tx, s, n);
@@ -354,6 +363,7 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
     struct span spans[VF_MAX_FIELDS];
     uint8_t addrs[VF_MAX_FIELDS][17];
     char reason[VF_ERR_TEXT + 160];
+    char hdr_reason[VF_ERR_MSG + 64];
 
     const char *p = text, *end = text + len;
     int64_t lineno = 0;
@@ -372,26 +382,25 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
             continue;
         }
         b->lines++;
+        /* A header-shaped line: the active header repeated (concatenated
+         * files) is skipped; any other is a new header only if it is not a
+         * valid record under the active one (data wins, so a record whose
+         * values happen to look like field names is never lost). */
+        vf_hdr *cand = NULL;
+        bool cand_bad = false;
         if (*q >= 'a' && *q <= 'z') {
             vf_error herr;
             vf_error_clear(&herr);
-            vf_hdr *h = vf_try_header(q, (size_t)(e - q), &herr);
-            if (h) {
+            cand = vf_try_header(q, (size_t)(e - q), &herr);
+            if (cand && cand->sig == active->sig) {
+                vf_hdr_free(cand);
                 b->header_lines++;
-                if (h->sig == active->sig) {
-                    vf_hdr_free(h);
-                } else {
-                    vf_hdr_free(active);
-                    active = h;
-                    if (!bind(b, active, bd)) batch_oom(b);
-                }
                 p = next;
                 continue;
             }
-            if (herr.code != VF_OK) { /* header-shaped but unusable, e.g. a repeated name */
-                bad_line(b, cfg, lineno, NULL, p, (size_t)(e - p), herr.msg);
-                p = next;
-                continue;
+            if (!cand && herr.code != VF_OK) { /* header-shaped but unusable, e.g. a repeated name */
+                snprintf(hdr_reason, sizeof hdr_reason, "not a record, and not a usable header: %s", herr.msg);
+                cand_bad = true;
             }
         }
 
@@ -414,7 +423,7 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
                 if (null) {
                     c->valid[row] = 0;
                 } else if (VF_UNLIKELY(p_i64(s, n, &v) != 0)) {
-                    fmt_reason(reason, sizeof reason, "invalid integer", c->name, c->type, s, n);
+                    fmt_reason(reason, sizeof reason, int_problem(s, n), c->name, c->type, s, n);
                     bad = true;
                 } else {
                     if (c->is_time && v >= 100000000000LL) {
@@ -431,9 +440,7 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
                 if (null) {
                     c->valid[row] = 0;
                 } else if (VF_UNLIKELY(p_i64(s, n, &v) != 0 || v < INT32_MIN || v > INT32_MAX)) {
-                    fmt_reason(reason, sizeof reason,
-                               vf_parse_int64(s, n, &v) == 0 ? "integer out of range" : "invalid integer", c->name,
-                               c->type, s, n);
+                    fmt_reason(reason, sizeof reason, int_problem(s, n), c->name, c->type, s, n);
                     bad = true;
                 } else {
                     c->valid[row] = 1;
@@ -468,8 +475,18 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
             bad = true;
             fi = -1;
         }
+        if (bad && cand) { /* a new header */
+            b->header_lines++;
+            vf_hdr_free(active);
+            active = cand;
+            if (!bind(b, active, bd)) batch_oom(b);
+            p = next;
+            continue;
+        }
+        vf_hdr_free(cand);
         if (bad) {
-            bad_line(b, cfg, lineno, fi >= 0 ? b->cols[bd->map[fi]].name : NULL, p, (size_t)(e - p), reason);
+            bad_line(b, cfg, lineno, fi >= 0 && !cand_bad ? b->cols[bd->map[fi]].name : NULL, p, (size_t)(e - p),
+                     cand_bad ? hdr_reason : reason);
             p = next;
             continue;
         }
