@@ -105,6 +105,8 @@ vf_type vf_dict_type(const vf_dict *d);
 /* Insert (or find) a value; returns its code, or -1 on allocation failure. */
 int32_t vf_dict_put_str(vf_dict *d, const char *s, size_t n);
 int32_t vf_dict_put_addr(vf_dict *d, const uint8_t addr[16], uint8_t family);
+/* An IPv4 address given as its 32-bit value (a.b.c.d = a << 24 | ...). */
+int32_t vf_dict_put_ipv4(vf_dict *d, uint32_t addr);
 /* String dictionaries: entry i is data[offsets[i] .. offsets[i+1]). */
 const int64_t *vf_dict_offsets(const vf_dict *d);
 const char *vf_dict_data(const vf_dict *d);

@@ -189,8 +189,7 @@ static bool v4_grow(vf_dict *d) {
     return true;
 }
 
-static int32_t put_v4(vf_dict *d, const uint8_t a[16]) {
-    uint32_t v = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15];
+int32_t vf_dict_put_ipv4(vf_dict *d, uint32_t v) {
     if (VF_UNLIKELY(!d->v4) && !v4_grow(d)) return -1;
     size_t j = v4_hash(v) & d->v4mask;
     for (;;) {
@@ -206,7 +205,13 @@ static int32_t put_v4(vf_dict *d, const uint8_t a[16]) {
     }
     if (!ensure_entries(d)) return -1;
     int32_t code = d->n++;
-    memcpy(d->addr + 16 * (size_t)code, a, 16);
+    uint8_t *a = d->addr + 16 * (size_t)code;
+    memset(a, 0, 10);
+    a[10] = a[11] = 0xff;
+    a[12] = (uint8_t)(v >> 24);
+    a[13] = (uint8_t)(v >> 16);
+    a[14] = (uint8_t)(v >> 8);
+    a[15] = (uint8_t)v;
     d->fam[code] = 4;
     d->v4[j] = (uint64_t)v << 32 | (uint32_t)(code + 1);
     d->nv4++;
@@ -214,7 +219,8 @@ static int32_t put_v4(vf_dict *d, const uint8_t a[16]) {
 }
 
 int32_t vf_dict_put_addr(vf_dict *d, const uint8_t a[16], uint8_t fam) {
-    if (fam == 4) return put_v4(d, a);
+    if (fam == 4)
+        return vf_dict_put_ipv4(d, (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15]);
     uint64_t h = hash_addr(a, fam);
     uint32_t tag = (uint32_t)(h >> 32);
     size_t j = (size_t)h & d->mask;

@@ -451,6 +451,35 @@ out:
     return res;
 }
 
+/* decompress(bytes) -> bytes: a whole gzip (every member) or zstd stream,
+ * through the same code the reader uses (libdeflate for gzip when built with it). */
+static PyObject *py_decompress(PyObject *m, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    vf_codec c = vf_sniff(view.buf, (size_t)view.len);
+    char *out = NULL;
+    size_t outlen = 0;
+    vf_error err;
+    memset(&err, 0, sizeof err);
+    vf_status st;
+    if (c == VF_CODEC_NONE) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "not a gzip or zstd stream");
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = vf_decompress(c, view.buf, (size_t)view.len, "<bytes>", &out, &outlen, &err);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    if (st != VF_OK) {
+        free(out);
+        return raise_vf_error(m, st, &err);
+    }
+    PyObject *res = PyBytes_FromStringAndSize(out, (Py_ssize_t)outlen);
+    free(out);
+    return res;
+}
+
 static PyObject *py_gzip_backend(PyObject *m, PyObject *noarg) {
     (void)m;
     (void)noarg;
@@ -466,6 +495,7 @@ static PyMethodDef methods[] = {
     {"parse_addr", py_parse_addr, METH_O, "parse_addr(bytes) -> (16 bytes, family) or None"},
     {"format_addrs", py_format_addrs, METH_VARARGS, "format_addrs(addrs, families) -> object array"},
     {"decode_strings", py_decode_strings, METH_VARARGS, "decode_strings(offsets, data) -> object array"},
+    {"decompress", py_decompress, METH_O, "decompress(gzip_or_zstd_bytes) -> bytes"},
     {"gzip_backend", py_gzip_backend, METH_NOARGS, "gzip_backend() -> 'libdeflate' or 'zlib'"},
     {"_set_parse_error", set_parse_error, METH_O, "register vpcflow.ParseError"},
     {NULL, NULL, 0, NULL},

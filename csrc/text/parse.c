@@ -178,14 +178,26 @@ static int batch_col(vf_batch *b, const char *name, vf_type type) {
         vf_dict_free(c->dict);
         return -1;
     }
-    c->nnull = b->nrows;
     return b->ncols++;
 }
 
 /* The active header bound to batch columns. */
+/* What the hot loop needs of a field, in one small record: its column's
+ * type and arrays, without going through the batch's column table. */
+typedef struct {
+    vf_type type;
+    bool is_time;
+    void *vals;
+    uint8_t *valid;
+    vf_bcol *col;
+} fieldop;
+
 typedef struct {
     const vf_hdr *h;
     int map[VF_MAX_FIELDS];       /* field -> column */
+    fieldop ops[VF_MAX_FIELDS];   /* field -> its column's arrays */
+    int ndict;
+    int dict[VF_MAX_FIELDS];      /* the string/address fields, committed last */
     int nunmapped, capunmapped;
     int *unmapped;                /* columns absent from this header: a batch
                                    * can gather more than VF_MAX_FIELDS columns
@@ -210,6 +222,13 @@ static bool bind(vf_batch *b, const vf_hdr *h, binding *bd) {
         bool found = false;
         for (int i = 0; i < h->nf && !found; i++) found = bd->map[i] == c;
         if (!found) bd->unmapped[bd->nunmapped++] = c;
+    }
+    /* b->cols may have moved: take the pointers now */
+    bd->ndict = 0;
+    for (int i = 0; i < h->nf; i++) {
+        vf_bcol *c = &b->cols[bd->map[i]];
+        bd->ops[i] = (fieldop){c->type, c->is_time, c->vals, c->valid, c};
+        if (c->type == VF_T_STRING || c->type == VF_T_ADDR) bd->dict[bd->ndict++] = i;
     }
     return true;
 }
@@ -296,8 +315,21 @@ static inline int p_i64(const char *s, size_t n, int64_t *out) {
     return vf_parse_int64(s, n, out);
 }
 
+/* a == b for n <= 64 bytes, without a call */
+static inline bool eq_small(const char *a, const char *b, size_t n) {
+    while (n >= 8) {
+        if (vf_load64(a) != vf_load64(b)) return false;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    while (n--)
+        if (*a++ != *b++) return false;
+    return true;
+}
+
 static inline int32_t dict_put_cached(vf_bcol *c, const char *s, size_t n) {
-    if (c->last_code >= 0 && c->last_len == n && memcmp(c->last, s, n) == 0) return c->last_code;
+    if (c->last_code >= 0 && c->last_len == n && eq_small(c->last, s, n)) return c->last_code;
     int32_t code = vf_dict_put_str(c->dict, s, n);
     if (code >= 0 && n <= sizeof c->last) {
         memcpy(c->last, s, n);
@@ -307,14 +339,41 @@ static inline int32_t dict_put_cached(vf_bcol *c, const char *s, size_t n) {
     return code;
 }
 
-static inline int32_t addr_put_cached(vf_bcol *c, const uint8_t a[17]) {
-    if (c->last_code >= 0 && memcmp(c->last, a, 17) == 0) return c->last_code;
-    int32_t code = vf_dict_put_addr(c->dict, a, a[16]);
+static inline int32_t v4_put_cached(vf_bcol *c, uint32_t v) {
+    if (c->last_code >= 0 && c->last_v4 == v) return c->last_code;
+    int32_t code = vf_dict_put_ipv4(c->dict, v);
     if (code >= 0) {
-        memcpy(c->last, a, 17);
+        c->last_v4 = v;
         c->last_code = code;
     }
     return code;
+}
+
+/* A dotted quad (Python's ipaddress grammar: no leading zeros, octets
+ * <= 255) at p, as a 32-bit value; returns the end, or NULL. */
+static inline const char *parse_v4_fast(const char *p, const char *e, uint32_t *out) {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        if (p >= e) return NULL;
+        unsigned o = (unsigned)((unsigned char)*p - '0');
+        if (o > 9) return NULL;
+        p++;
+        if (p < e && (unsigned)((unsigned char)*p - '0') <= 9) {
+            if (o == 0) return NULL;
+            o = o * 10 + (unsigned)(*p++ - '0');
+            if (p < e && (unsigned)((unsigned char)*p - '0') <= 9) {
+                o = o * 10 + (unsigned)(*p++ - '0');
+                if (o > 255) return NULL;
+            }
+        }
+        v = v << 8 | o;
+        if (k < 3) {
+            if (p >= e || *p != '.') return NULL;
+            p++;
+        }
+    }
+    *out = v;
+    return p;
 }
 
 /* Why an integer field was rejected: its syntax, or its size. */
@@ -361,7 +420,9 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
         uint32_t n;
     };
     struct span spans[VF_MAX_FIELDS];
-    uint8_t addrs[VF_MAX_FIELDS][17];
+    uint8_t addrs[VF_MAX_FIELDS][16];
+    uint8_t fams[VF_MAX_FIELDS];
+    uint32_t v4s[VF_MAX_FIELDS];
     char reason[VF_ERR_TEXT + 160];
     char hdr_reason[VF_ERR_MSG + 64];
 
@@ -411,11 +472,54 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
         bool bad = false;
         for (; fi < nf; fi++) {
             if (q >= e) break;
+            const fieldop *op = &bd->ops[fi];
             const char *s = q;
+            /* Fast paths: plain integers and dotted quads are parsed while
+             * finding the token's end; anything else (nulls, errors, IPv6)
+             * takes the general path below. */
+            if (op->type == VF_T_INT64 || op->type == VF_T_INT32) {
+                uint64_t v = 0;
+                while (q < e) {
+                    unsigned d = (unsigned)((unsigned char)*q - '0');
+                    if (d > 9) break;
+                    v = v * 10 + d;
+                    q++;
+                }
+                if (VF_LIKELY((size_t)(q - s) - 1 < 18 && (q == e || is_sp(*q)))) {
+                    if (op->type == VF_T_INT64) {
+                        if (op->is_time && v >= 100000000000ULL) {
+                            v /= 1000;
+                            ms++;
+                        }
+                        ((int64_t *)op->vals)[row] = (int64_t)v;
+                        op->valid[row] = 1;
+                        while (q < e && is_sp(*q)) q++;
+                        continue;
+                    }
+                    if (v <= INT32_MAX) {
+                        ((int32_t *)op->vals)[row] = (int32_t)v;
+                        op->valid[row] = 1;
+                        while (q < e && is_sp(*q)) q++;
+                        continue;
+                    }
+                }
+                q = s;
+            } else if (op->type == VF_T_ADDR) {
+                uint32_t v4;
+                const char *t = parse_v4_fast(s, e, &v4);
+                if (t && (t == e || is_sp(*t))) {
+                    spans[fi].s = s;
+                    v4s[fi] = v4;
+                    fams[fi] = 4;
+                    q = t;
+                    while (q < e && is_sp(*q)) q++;
+                    continue;
+                }
+            }
+            vf_bcol *c = op->col;
             q = find_sep(q, e);
             size_t n = (size_t)(q - s);
             while (q < e && is_sp(*q)) q++;
-            vf_bcol *c = &b->cols[bd->map[fi]];
             const bool null = n == 1 && *s == '-';
             switch (c->type) {
             case VF_T_INT64: {
@@ -450,9 +554,14 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
             }
             case VF_T_ADDR:
                 spans[fi].s = null ? NULL : s;
-                if (!null && VF_UNLIKELY(vf_parse_addr(s, n, addrs[fi], &addrs[fi][16]) != 0)) {
-                    fmt_reason(reason, sizeof reason, "invalid IP address", c->name, c->type, s, n);
-                    bad = true;
+                if (!null) {
+                    if (VF_UNLIKELY(vf_parse_addr(s, n, addrs[fi], &fams[fi]) != 0)) {
+                        fmt_reason(reason, sizeof reason, "invalid IP address", c->name, c->type, s, n);
+                        bad = true;
+                    } else if (fams[fi] == 4) {
+                        const uint8_t *a = addrs[fi];
+                        v4s[fi] = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15];
+                    }
                 }
                 break;
             default:
@@ -490,22 +599,22 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
             p = next;
             continue;
         }
-        /* commit: nulls, dictionary entries, and the columns this header lacks */
-        for (int i = 0; i < nf; i++) {
-            vf_bcol *c = &b->cols[bd->map[i]];
+        /* commit: dictionary entries, and nulls for the columns this header lacks */
+        for (int k = 0; k < bd->ndict; k++) {
+            const int i = bd->dict[k];
+            vf_bcol *c = bd->ops[i].col;
             int32_t code;
-            switch (c->type) {
-            case VF_T_INT32:
-            case VF_T_INT64: c->nnull += !c->valid[row]; continue;
-            case VF_T_ADDR: code = spans[i].s ? addr_put_cached(c, addrs[i]) : -1; break;
-            default: code = spans[i].s ? dict_put_cached(c, spans[i].s, spans[i].n) : -1; break;
-            }
+            if (!spans[i].s)
+                code = -1;
+            else if (c->type == VF_T_STRING)
+                code = dict_put_cached(c, spans[i].s, spans[i].n);
+            else
+                code = fams[i] == 4 ? v4_put_cached(c, v4s[i]) : vf_dict_put_addr(c->dict, addrs[i], 6);
             if (VF_UNLIKELY(code < 0 && spans[i].s)) {
                 batch_oom(b);
                 break;
             }
             ((int32_t *)c->vals)[row] = code;
-            c->nnull += code < 0;
         }
         for (int k = 0; k < bd->nunmapped; k++) {
             vf_bcol *c = &b->cols[bd->unmapped[k]];
@@ -518,11 +627,22 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
             } else {
                 ((int32_t *)c->vals)[row] = -1;
             }
-            c->nnull++;
         }
         b->ms_fixed += ms;
         b->nrows++;
         p = next;
+    }
+    /* null counts, once per batch rather than once per value */
+    for (int i = 0; i < b->ncols; i++) {
+        vf_bcol *c = &b->cols[i];
+        int64_t nn = 0;
+        if (c->valid) {
+            for (int64_t r = 0; r < b->nrows; r++) nn += c->valid[r] == 0;
+        } else {
+            const int32_t *codes = c->vals;
+            for (int64_t r = 0; r < b->nrows; r++) nn += codes[r] < 0;
+        }
+        c->nnull = nn;
     }
     b->end_hdr = active;
     free(bd->unmapped);

@@ -34,6 +34,7 @@ typedef struct vf_bcol {
     vf_dict *dict;
     /* last value seen (dictionary columns): most repeat line to line */
     int32_t last_code;
+    uint32_t last_v4;
     size_t last_len;
     char last[64];
 } vf_bcol;
