@@ -12,7 +12,7 @@ CC     ?= gcc
 DEB_PKGS := gcc make zlib1g-dev libsnappy-dev libzstd-dev libdeflate-dev clang libclang-rt-14-dev
 STAMP    := $(VENV)/.installed
 
-.PHONY: all demo test deps build pytest ctest ctest-asan fuzz fuzz-smoke test-asan bench clean help
+.PHONY: all demo test deps build pytest pytest-asan ctest ctest-asan fuzz fuzz-smoke bench clean help
 
 all: build
 
@@ -42,7 +42,7 @@ $(VENV)/bin/python:
 
 $(STAMP): $(VENV)/bin/python pyproject.toml setup.py
 	$(PIP) install -q --upgrade pip setuptools wheel
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
 # rebuild the extension in place whenever a C source changed
@@ -59,7 +59,23 @@ include csrc/rules.mk
 pytest: build
 	$(PY) -m pytest -q
 
-test: build ctest ctest-asan fuzz-smoke pytest
+# The parser-facing Python tests again, against an extension built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (the binding included).
+ASAN_RT := $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
+ASAN_TESTS := tests/test_errors.py tests/test_samples.py tests/test_parse_rules.py tests/test_properties.py tests/test_table.py
+pytest-asan: build
+	rm -rf build/asan && mkdir -p build/asan/pkg/vpcflow
+	VPCFLOW_SANITIZE=address,undefined $(PY) setup.py -q build_ext -b build/asan/pkg -t build/asan/tmp 2>&1 \
+	  | grep -v -e "_BetaConfiguration" -e "warnings.warn" || true
+	cp vpcflow/*.py vpcflow/py.typed build/asan/pkg/vpcflow/
+	# run from build/asan so that neither the repo nor the editable install shadows the sanitized package
+	cd build/asan && LD_PRELOAD="$(ASAN_RT)" ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  PYTHONPATH=pkg VPCFLOW_EXPECT_CORE=/build/asan/pkg/ ../../$(PY) -m pytest -q -p no:cacheprovider \
+	  --rootdir=../.. -c ../../pyproject.toml \
+	  $(addprefix ../../,$(ASAN_TESTS))
+
+
+test: build ctest ctest-asan fuzz-smoke pytest pytest-asan
 
 bench: build
 	$(PIP) install -q -e '.[bench]'

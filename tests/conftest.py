@@ -17,3 +17,14 @@ def samples_dir() -> Path:
     if not SAMPLES.is_dir():
         pytest.fail(f"reference samples not found at {SAMPLES} (set VPCFLOW_SHARED)")
     return SAMPLES
+
+
+def pytest_sessionstart(session) -> None:
+    """With VPCFLOW_EXPECT_CORE set (make pytest-asan), fail unless that build is the one imported."""
+    want = os.environ.get("VPCFLOW_EXPECT_CORE")
+    if want:
+        import vpcflow
+
+        got = vpcflow._core.__file__
+        if want not in got:
+            raise pytest.UsageError(f"expected the extension under {want!r}, imported {got!r}")
