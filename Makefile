@@ -9,7 +9,7 @@ PIP    := $(PY) -m pip
 CC     ?= gcc
 
 # Debian packages the build and the tests need
-DEB_PKGS := gcc make zlib1g-dev libsnappy-dev libzstd-dev libdeflate-dev clang libclang-rt-14-dev
+DEB_PKGS := gcc make zlib1g-dev libsnappy-dev libzstd-dev libisal-dev zstd clang libclang-rt-14-dev
 STAMP    := $(VENV)/.installed
 
 .PHONY: all demo test deps build pytest pytest-asan ctest ctest-asan fuzz fuzz-smoke bench clean help

@@ -17,6 +17,7 @@
 #ifndef VF_H
 #define VF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -198,14 +199,23 @@ typedef enum vf_codec { VF_CODEC_NONE = 0, VF_CODEC_GZIP, VF_CODEC_ZSTD, VF_CODE
 
 /* Sniff a compressed container by magic bytes (gzip, zstd frame). */
 vf_codec vf_sniff(const void *p, size_t n);
+/* A decompressing reader over an in-memory gzip (every member) or zstd
+ * stream.  vf_dstream_read fills out[0..cap) as far as it can; *eof is set
+ * once everything is delivered.  On a corrupt or truncated stream it
+ * returns VF_ECODEC (err names the byte offset) after delivering every
+ * byte decoded before the damage.  `name` is used in error messages. */
+typedef struct vf_dstream vf_dstream;
+vf_dstream *vf_dstream_open(vf_codec c, const void *in, size_t n, const char *name);
+vf_status vf_dstream_read(vf_dstream *s, char *out, size_t cap, size_t *got, bool *eof, vf_error *err);
+void vf_dstream_close(vf_dstream *s);
 /* Decompress a whole gzip (all members) or zstd stream into a new malloc'd
- * buffer.  `name` is used in error messages. */
+ * buffer (on VF_ECODEC *out holds what was decoded before the damage). */
 vf_status vf_decompress(vf_codec c, const void *in, size_t n, const char *name,
                         char **out, size_t *outlen, vf_error *err);
 /* Raw snappy block compression and decompression. */
 vf_status vf_snappy_compress(const void *in, size_t n, char **out, size_t *outlen, vf_error *err);
 vf_status vf_snappy_decompress(const void *in, size_t n, char **out, size_t *outlen, vf_error *err);
-/* Which gzip implementation was compiled in: "libdeflate" or "zlib". */
+/* Which gzip implementation was compiled in: "isa-l" or "zlib". */
 const char *vf_gzip_backend(void);
 
 #ifdef __cplusplus

@@ -452,7 +452,7 @@ out:
 }
 
 /* decompress(bytes) -> bytes: a whole gzip (every member) or zstd stream,
- * through the same code the reader uses (libdeflate for gzip when built with it). */
+ * through the same code the reader uses (ISA-L for gzip when built with it). */
 static PyObject *py_decompress(PyObject *m, PyObject *arg) {
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
@@ -496,7 +496,7 @@ static PyMethodDef methods[] = {
     {"format_addrs", py_format_addrs, METH_VARARGS, "format_addrs(addrs, families) -> object array"},
     {"decode_strings", py_decode_strings, METH_VARARGS, "decode_strings(offsets, data) -> object array"},
     {"decompress", py_decompress, METH_O, "decompress(gzip_or_zstd_bytes) -> bytes"},
-    {"gzip_backend", py_gzip_backend, METH_NOARGS, "gzip_backend() -> 'libdeflate' or 'zlib'"},
+    {"gzip_backend", py_gzip_backend, METH_NOARGS, "gzip_backend() -> 'isa-l' or 'zlib'"},
     {"_set_parse_error", set_parse_error, METH_O, "register vpcflow.ParseError"},
     {NULL, NULL, 0, NULL},
 };

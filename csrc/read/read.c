@@ -41,12 +41,10 @@ typedef struct loaded {
     size_t bytes_in;
     void *map;             /* mmap'd file, or NULL */
     size_t maplen;
-    char *owned;           /* decompressed buffer, or NULL */
 } loaded;
 
 static void unload(loaded *l) {
     if (l->map) munmap(l->map, l->maplen);
-    free(l->owned);
     memset(l, 0, sizeof *l);
 }
 
@@ -79,43 +77,23 @@ static vf_status map_file(const char *path, void **map, size_t *len, vf_error *e
     return VF_OK;
 }
 
-/* Load a whole source.  A corrupt compressed stream gives VF_ECODEC with
- * l holding the text decoded before the damage. */
+/* The raw bytes of a source: mapped from its file, or the caller's. */
 static vf_status load_source(const vf_source *s, loaded *l, vf_error *err) {
     memset(l, 0, sizeof *l);
-    const char *raw;
-    size_t n;
     if (s->data) {
-        raw = s->data;
-        n = s->len;
+        l->text = s->data;
+        l->len = s->len;
     } else {
         vf_status st = map_file(s->name, &l->map, &l->maplen, err);
         if (st != VF_OK) return st;
-        raw = l->map;
-        n = l->maplen;
+        l->text = l->map ? l->map : "";
+        l->len = l->maplen;
     }
-    l->bytes_in = n;
-    vf_codec c = vf_sniff(raw, n);
-    if (c == VF_CODEC_NONE) {
-        if (n >= 4 && memcmp(raw, "PAR1", 4) == 0)
-            return vf_fail(err, VF_EFORMAT, "%s: is a Parquet file, not flow-log text (read it with vpcflow.read_parquet)",
-                           s->name);
-        l->text = raw ? raw : "";
-        l->len = n;
-        return VF_OK;
-    }
-    size_t outlen = 0;
-    vf_status st = vf_decompress(c, raw, n, s->name, &l->owned, &outlen, err);
-    if (l->map) {
-        munmap(l->map, l->maplen);
-        l->map = NULL;
-    }
-    l->text = l->owned ? l->owned : "";
-    l->len = outlen;
-    if (st == VF_OK && outlen >= 4 && memcmp(l->owned, "PAR1", 4) == 0)
-        return vf_fail(err, VF_EFORMAT, "%s: is a compressed Parquet file, not flow-log text (read it with vpcflow.read_parquet)", s->name);
-    return st;
+    l->bytes_in = l->len;
+    return VF_OK;
 }
+
+static bool is_parquet(const char *p, size_t n) { return n >= 4 && memcmp(p, "PAR1", 4) == 0; }
 
 /* The header in force at the start of text: its first non-blank line if
  * that is a header, else the default. */
@@ -188,12 +166,18 @@ static void note_failure(reader *r, size_t ti) {
     }
 }
 
-/* Parse text in pieces of about chunk bytes, each ending at a newline. */
-static void parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t len, vf_hdr *hdr) {
+/* Parse text (whole lines) in pieces of about chunk bytes, each ending at
+ * a newline.  *hdr is the header in force at the start and receives the
+ * one at the end (owned by the last batch); *base counts the lines before
+ * text in its source.  Returns false when the task must stop. */
+static bool parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t len, const vf_hdr **hdrp,
+                         int64_t *basep) {
     size_t pos = 0;
-    int64_t base = 0;
-    while (pos < len) {
-        if (atomic_load(&r->first_failed) < ti) return;
+    int64_t base = *basep;
+    const vf_hdr *hdr = *hdrp;
+    bool go_on = true;
+    while (pos < len && go_on) {
+        if (atomic_load(&r->first_failed) < ti) return false;
         size_t want = len - pos > r->chunk ? r->chunk : len - pos;
         size_t stop = pos + want;
         if (stop < len) {
@@ -203,7 +187,7 @@ static void parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t
         vf_batch *b = vf_parse_batch(text + pos, stop - pos, hdr, &r->cfg, t->src);
         if (!b) {
             t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
-            return;
+            return false;
         }
         b->line_base = base;
         base += b->newlines;
@@ -211,18 +195,95 @@ static void parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t
         bool failed = b->status != VF_OK;
         if (!push_batch(t, b)) {
             t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
-            return;
+            return false;
         }
         if (failed) {
             /* A range after the first was parsed under a guessed header (the
              * file's first): its failure is provisional until vf_read has
              * checked that guess, so it must not stop the tasks after it. */
             if (!(t->range && t->off > 0)) note_failure(r, ti);
-            return;
+            go_on = false;
         }
         pos = stop;
     }
+    *hdrp = hdr;
+    *basep = base;
     t->text_lines = base;
+    return go_on;
+}
+
+/* A compressed source, decompressed about chunk bytes at a time into one
+ * reused buffer and parsed as it goes: memory stays bounded by the buffer,
+ * whatever the file's size.  A line longer than the buffer grows it. */
+static void parse_stream(reader *r, task *t, size_t ti, vf_codec c, const loaded *l, const char *name) {
+    vf_dstream *ds = vf_dstream_open(c, l->text, l->len, name);
+    /* small inputs get a small buffer: deflate rarely beats 16:1 on logs,
+     * and a buffer that turns out short only makes the batches smaller */
+    size_t cap = l->len < r->chunk / 16 ? l->len * 16 + 65536 : r->chunk + 65536;
+    char *buf = malloc(cap);
+    if (!ds || !buf) {
+        t->status = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory", name);
+        note_failure(r, ti);
+        goto out;
+    }
+    size_t len = 0;
+    int64_t base = 0;
+    vf_hdr *first = NULL;
+    const vf_hdr *hdr = NULL;
+    bool eof = false;
+    vf_status st = VF_OK;
+    for (;;) {
+        size_t target = cap < r->chunk ? cap : r->chunk;
+        while (!eof && st == VF_OK && len < target) {
+            size_t got = 0;
+            st = vf_dstream_read(ds, buf + len, cap - len, &got, &eof, &t->err);
+            len += got;
+            t->bytes_text += (int64_t)got;
+        }
+        if (!hdr) {
+            if (is_parquet(buf, len)) {
+                st = vf_fail(&t->err, VF_EFORMAT,
+                             "%s: is a compressed Parquet file, not flow-log text (read it with vpcflow.read_parquet)", name);
+                break;
+            }
+            vf_error herr;
+            vf_error_clear(&herr);
+            hdr = first = first_header(buf, len, r->dflt, &herr);
+            if (!first) {
+                st = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory", name);
+                break;
+            }
+        }
+        /* whole lines only, but all of it at the end of a good stream; after
+         * damage the partial last line is reported with the codec error */
+        size_t upto = len;
+        if (!(eof && st == VF_OK)) {
+            const char *nl = len ? memrchr(buf, '\n', len) : NULL;
+            upto = nl ? (size_t)(nl - buf) + 1 : 0;
+        }
+        if (upto == 0 && st == VF_OK && !eof) {
+            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+            if (!nb) {
+                st = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory (a line longer than %zu bytes)", name, cap);
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+            continue;
+        }
+        if (upto && !parse_pieces(r, t, ti, buf, upto, &hdr, &base)) break;
+        memmove(buf, buf + upto, len - upto);
+        len -= upto;
+        if (st != VF_OK || (eof && len == 0)) break;
+    }
+    if (st != VF_OK && t->status == VF_OK) {
+        t->status = st;
+        if (st != VF_ECODEC || r->cfg.on_error == VF_ON_ERROR_RAISE) note_failure(r, ti);
+    }
+    vf_hdr_free(first);
+out:
+    free(buf);
+    vf_dstream_close(ds);
 }
 
 /* The whole lines that start inside the byte range [off, off+len) of
@@ -248,37 +309,24 @@ static void run_task(void *ctx, size_t ti) {
     if (atomic_load(&r->first_failed) < ti) return;
     vf_error_clear(&t->err);
     loaded l;
-    vf_status st;
-    if (t->range) {
-        memset(&l, 0, sizeof l);
-        st = map_file(s->name, &l.map, &l.maplen, &t->err);
-        if (st == VF_OK && l.maplen < t->off + t->len)
-            st = vf_fail(&t->err, VF_EIO, "%s: file shrank while being read", s->name);
-        if (st != VF_OK) {
-            t->status = st;
-            note_failure(r, ti);
-            unload(&l);
-            return;
-        }
-        l.text = l.map;
-        l.len = l.maplen;
-    } else {
-        st = load_source(s, &l, &t->err);
-        t->bytes_in = (int64_t)l.bytes_in;
-        if (st != VF_OK && st != VF_ECODEC) {
-            t->status = st;
-            note_failure(r, ti);
-            unload(&l);
-            return;
-        }
-        if (st == VF_ECODEC) {
-            t->status = st;
-            if (r->cfg.on_error == VF_ON_ERROR_RAISE) {
-                note_failure(r, ti);
-                unload(&l);
-                return;
-            }
-        }
+    vf_status st = load_source(s, &l, &t->err);
+    if (st == VF_OK && t->range && l.len < t->off + t->len)
+        st = vf_fail(&t->err, VF_EIO, "%s: file shrank while being read", s->name);
+    vf_codec c = st == VF_OK && !t->range ? vf_sniff(l.text, l.len) : VF_CODEC_NONE;
+    if (st == VF_OK && c == VF_CODEC_NONE && is_parquet(l.text, l.len))
+        st = vf_fail(&t->err, VF_EFORMAT, "%s: is a Parquet file, not flow-log text (read it with vpcflow.read_parquet)",
+                     s->name);
+    if (st != VF_OK) {
+        t->status = st;
+        note_failure(r, ti);
+        unload(&l);
+        return;
+    }
+    t->bytes_in = (int64_t)l.len;
+    if (c != VF_CODEC_NONE) {
+        parse_stream(r, t, ti, c, &l, s->name);
+        unload(&l);
+        return;
     }
     vf_error herr;
     vf_error_clear(&herr);
@@ -299,13 +347,11 @@ static void run_task(void *ctx, size_t ti) {
         t->bytes_in = (int64_t)(z - a);
         text += a;
         len = z - a;
-    } else if (st == VF_ECODEC) {
-        /* keep the complete lines decoded before the damage; the partial
-         * last line is reported with the codec error by the merge */
-        while (len && text[len - 1] != '\n') len--;
     }
     t->bytes_text = (int64_t)len;
-    parse_pieces(r, t, ti, text, len, hdr);
+    const vf_hdr *h = hdr;
+    int64_t base = 0;
+    parse_pieces(r, t, ti, text, len, &h, &base);
     vf_hdr_free(hdr);
     unload(&l);
 }

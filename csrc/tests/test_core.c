@@ -695,8 +695,8 @@ static void test_codecs(void) {
     CHECK(vf_sniff("version", 7) == VF_CODEC_NONE);
     CHECK(vf_sniff("", 0) == VF_CODEC_NONE);
     CHECK(vf_sniff("PAR1", 4) == VF_CODEC_NONE);
-#ifdef VF_HAVE_LIBDEFLATE
-    CHECK_STR(vf_gzip_backend(), "libdeflate");
+#if defined(VF_HAVE_ISAL)
+    CHECK_STR(vf_gzip_backend(), "isa-l");
 #else
     CHECK_STR(vf_gzip_backend(), "zlib");
 #endif
