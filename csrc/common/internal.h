@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the SWAR scanners (text/parse.c) assume a little-endian CPU"
+#endif
+
 #if defined(__GNUC__)
 #define VF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VF_UNLIKELY(x) __builtin_expect(!!(x), 0)

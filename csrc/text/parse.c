@@ -280,22 +280,22 @@ static void bad_line(vf_batch *b, const vf_parse_cfg *cfg, int64_t line, const c
 
 static inline bool is_sp(char c) { return c == ' ' || c == '\t'; }
 
-/* The first space or tab in [q, e), or e: eight bytes at a time (SWAR).
- * In (x - 0x01..) & ~x & 0x80.. the lowest set bit marks the first zero
- * byte of x exactly (borrows only create marks above it), so the lowest
- * mark of the two tests is the first separator. */
-static inline const char *find_sep(const char *q, const char *e) {
+/* The first space, tab or newline at or after q, in padded text (there is
+ * always a newline): eight bytes at a time (SWAR).  In (x - 0x01..) & ~x &
+ * 0x80.. the lowest set bit marks the first zero byte of x exactly (borrows
+ * only create marks above it), so the lowest mark of the three tests is the
+ * first separator.  Little-endian loads: the first byte is the lowest. */
+static inline const char *find_sep_padded(const char *q) {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    while (e - q >= 8) {
+    for (;;) {
         uint64_t w = vf_load64(q);
-        uint64_t x = w ^ (ones * ' '), y = w ^ (ones * '\t');
-        uint64_t t = (((x - ones) & ~x) | ((y - ones) & ~y)) & highs;
+        uint64_t x = w ^ (ones * ' '), y = w ^ (ones * '\t'), z = w ^ (ones * '\n');
+        uint64_t t = (((x - ones) & ~x) | ((y - ones) & ~y) | ((z - ones) & ~z)) & highs;
         if (t) return q + (__builtin_ctzll(t) >> 3);
         q += 8;
     }
-    while (q < e && !is_sp(*q)) q++;
-    return q;
 }
+
 
 /* Integers: a fast path for up to 18 plain digits, the careful one otherwise. */
 static inline int p_i64(const char *s, size_t n, int64_t *out) {
@@ -350,25 +350,26 @@ static inline int32_t v4_put_cached(vf_bcol *c, uint32_t v) {
 }
 
 /* A dotted quad (Python's ipaddress grammar: no leading zeros, octets
- * <= 255) at p, as a 32-bit value; returns the end, or NULL. */
-static inline const char *parse_v4_fast(const char *p, const char *e, uint32_t *out) {
+ * <= 255) at p, as a 32-bit value; returns the end, or NULL.  The token
+ * must still end there (a space or the line's end), as the caller checks. */
+static inline const char *parse_v4_fast(const char *p, uint32_t *out) {
+    /* padded text: the line's '\n' or '\r' stops every test below */
     uint32_t v = 0;
     for (int k = 0; k < 4; k++) {
-        if (p >= e) return NULL;
         unsigned o = (unsigned)((unsigned char)*p - '0');
         if (o > 9) return NULL;
         p++;
-        if (p < e && (unsigned)((unsigned char)*p - '0') <= 9) {
+        if ((unsigned)((unsigned char)*p - '0') <= 9) {
             if (o == 0) return NULL;
             o = o * 10 + (unsigned)(*p++ - '0');
-            if (p < e && (unsigned)((unsigned char)*p - '0') <= 9) {
+            if ((unsigned)((unsigned char)*p - '0') <= 9) {
                 o = o * 10 + (unsigned)(*p++ - '0');
                 if (o > 255) return NULL;
             }
         }
         v = v << 8 | o;
         if (k < 3) {
-            if (p >= e || *p != '.') return NULL;
+            if (*p != '.') return NULL;
             p++;
         }
     }
@@ -391,10 +392,31 @@ static void fmt_reason(char *out, size_t cap, const char *what, const char *fiel
     snprintf(out, cap, "field '%s' (%s): %s '%s'", field, vf_type_name(t), what, tx);
 }
 
+#define VF_PAD 64
+
+static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg);
+
+/* The batch parses a copy of its text followed by VF_PAD newlines: every
+ * line then ends in '\n' (or "\r\n"), which is neither a digit, a dot nor
+ * a space, so the hot loops stop at the line's end without bounds checks,
+ * and eight-byte loads near the end stay inside the buffer. */
 vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg, int src) {
     vf_batch *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->src = src;
+    char *buf = len > SIZE_MAX - VF_PAD ? NULL : malloc(len + VF_PAD);
+    if (!buf) {
+        batch_oom(b);
+        return b;
+    }
+    memcpy(buf, text, len);
+    memset(buf + len, '\n', VF_PAD);
+    parse_padded(b, buf, len, hdr, cfg);
+    free(buf);
+    return b;
+}
+
+static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg) {
     int64_t nl = 0;
     for (const char *p = text, *e = text + len; p < e;) {
         const char *q = memchr(p, '\n', (size_t)(e - p));
@@ -412,7 +434,7 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
         if (bd) free(bd->unmapped);
         free(bd);
         batch_oom(b);
-        return b;
+        return;
     }
 
     struct span {
@@ -436,7 +458,7 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
         lineno++;
         if (e > p && e[-1] == '\r') e--;
         const char *q = p;
-        while (q < e && is_sp(*q)) q++;
+        while (is_sp(*q)) q++; /* *e is not a space */
         if (q == e) {
             b->blank_lines++;
             p = next;
@@ -479,7 +501,7 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
              * takes the general path below. */
             if (op->type == VF_T_INT64 || op->type == VF_T_INT32) {
                 uint64_t v = 0;
-                while (q < e) {
+                for (;;) { /* the line's '\n' or '\r' ends the run */
                     unsigned d = (unsigned)((unsigned char)*q - '0');
                     if (d > 9) break;
                     v = v * 10 + d;
@@ -493,33 +515,34 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
                         }
                         ((int64_t *)op->vals)[row] = (int64_t)v;
                         op->valid[row] = 1;
-                        while (q < e && is_sp(*q)) q++;
+                        while (is_sp(*q)) q++; /* *e is not a space */
                         continue;
                     }
                     if (v <= INT32_MAX) {
                         ((int32_t *)op->vals)[row] = (int32_t)v;
                         op->valid[row] = 1;
-                        while (q < e && is_sp(*q)) q++;
+                        while (is_sp(*q)) q++; /* *e is not a space */
                         continue;
                     }
                 }
                 q = s;
             } else if (op->type == VF_T_ADDR) {
                 uint32_t v4;
-                const char *t = parse_v4_fast(s, e, &v4);
+                const char *t = parse_v4_fast(s, &v4);
                 if (t && (t == e || is_sp(*t))) {
                     spans[fi].s = s;
                     v4s[fi] = v4;
                     fams[fi] = 4;
                     q = t;
-                    while (q < e && is_sp(*q)) q++;
+                    while (is_sp(*q)) q++; /* *e is not a space */
                     continue;
                 }
             }
             vf_bcol *c = op->col;
-            q = find_sep(q, e);
+            q = find_sep_padded(q);
+            if (q > e) q = e; /* a "\r\n" line: the '\r' is not part of the token */
             size_t n = (size_t)(q - s);
-            while (q < e && is_sp(*q)) q++;
+            while (is_sp(*q)) q++; /* *e is not a space */
             const bool null = n == 1 && *s == '-';
             switch (c->type) {
             case VF_T_INT64: {
@@ -647,5 +670,5 @@ vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const 
     b->end_hdr = active;
     free(bd->unmapped);
     free(bd);
-    return b;
+    return;
 }
