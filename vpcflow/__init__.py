@@ -14,7 +14,7 @@ Example:
 """
 from __future__ import annotations
 
-from . import _core
+from . import _core as _core
 from .errors import ParseError
 from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_text, read_logs
 from .table import BadRecord, Column, ParseReport, Schema, Table

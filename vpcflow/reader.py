@@ -5,7 +5,7 @@ import os
 import time
 from typing import Iterable, Sequence, Union
 
-from . import _core
+from . import _core as _core
 from .table import Table, table_from_core
 
 __all__ = ["read_logs", "parse_text", "expand_paths", "normalize_fields", "DEFAULT_FIELDS", "KNOWN_FIELDS"]

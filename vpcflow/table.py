@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import _core
+from . import _core as _core
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
