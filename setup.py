@@ -2,9 +2,9 @@
 
 The C core links the system zlib, snappy and zstd (Debian: zlib1g-dev,
 libsnappy-dev, libzstd-dev).  For gzip it uses ISA-L's igzip when its
-header is found (libisal-dev): on flow logs it decodes about 3x faster
-than libdeflate and 5x faster than zlib (bench/README.md), and it streams;
-zlib otherwise.  VPCFLOW_NO_ISAL=1 builds with zlib alone.  VPCFLOW_SANITIZE=address,undefined builds with the
+header is found (libisal-dev): it decodes flow logs about 2.5-2.8x faster
+than zlib, on par with libdeflate (bench/README.md), and unlike libdeflate
+it streams, so a file is parsed a few MiB at a time; zlib otherwise.  VPCFLOW_NO_ISAL=1 builds with zlib alone.  VPCFLOW_SANITIZE=address,undefined builds with the
 sanitizers (used by `make test-asan`).
 """
 from __future__ import annotations

@@ -3,9 +3,9 @@
  * raw snappy blocks.
  *
  * gzip goes through ISA-L's igzip when the build found it (VF_HAVE_ISAL):
- * on flow-log text it decodes about 3x faster than libdeflate and 5x
- * faster than zlib on this machine (bench/README.md); zlib otherwise.
- * Both stream, so a reader can decompress a file a few MiB at a time into
+ * on flow-log text it decodes about 2.5-2.8x faster than zlib, on par with
+ * libdeflate (bench/README.md), and unlike libdeflate it streams; zlib
+ * otherwise.  Both stream, so a reader can decompress a file a few MiB at a time into
  * one reused buffer: memory stays bounded by that buffer, and no page of a
  * file-sized output buffer is ever touched.
  *
