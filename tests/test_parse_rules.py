@@ -65,9 +65,10 @@ def test_int64_errors_say_whether_syntax_or_size(value, why):
     assert (ei.value.file, ei.value.line, ei.value.field) == ("p.log", 2, "packets")
 
 
+@pytest.mark.parametrize("threads", [1, 2])  # 2: decompression runs ahead on its own thread
 @pytest.mark.parametrize("chunk_size", [4096, 65536, 0])
 @pytest.mark.parametrize("codec", ["gzip", "gzip-members", "zstd"])
-def test_compressed_input_is_streamed_in_batches_with_the_same_result(tmp_path, chunk_size, codec):
+def test_compressed_input_is_streamed_in_batches_with_the_same_result(tmp_path, chunk_size, codec, threads):
     import gzip as gz
 
     lines = vpcflow.synth.generate_lines(6000, seed=11, fmt="v5")
@@ -93,7 +94,7 @@ def test_compressed_input_is_streamed_in_batches_with_the_same_result(tmp_path, 
     f = tmp_path / "flows.bin"
     f.write_bytes(data)
     want = vpcflow.parse_text(raw)
-    got = vpcflow.read_logs(f, chunk_size=chunk_size)
+    got = vpcflow.read_logs(f, chunk_size=chunk_size, threads=threads)
     assert got.to_pydict() == want.to_pydict()
     assert got.num_rows == 6001
     assert (got.report.lines, got.report.header_lines, got.report.bytes_text) == (
@@ -101,7 +102,8 @@ def test_compressed_input_is_streamed_in_batches_with_the_same_result(tmp_path, 
     assert got["ecs_task_arn"][3000] == "a" * 20000
 
 
-def test_truncated_gzip_stream_keeps_whole_lines_and_reports_the_tail(tmp_path):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_truncated_gzip_stream_keeps_whole_lines_and_reports_the_tail(tmp_path, threads):
     import gzip as gz
 
     lines = vpcflow.synth.generate_lines(20000, seed=2, fmt="v2")
@@ -110,9 +112,9 @@ def test_truncated_gzip_stream_keeps_whole_lines_and_reports_the_tail(tmp_path):
     f = tmp_path / "cut.log.gz"
     f.write_bytes(data[: len(data) * 2 // 3])
     with pytest.raises(vpcflow.ParseError, match="truncated gzip stream") as ei:
-        vpcflow.read_logs(f, chunk_size=8192)
+        vpcflow.read_logs(f, chunk_size=8192, threads=threads)
     assert ei.value.file == str(f) and ei.value.offset is not None
-    t = vpcflow.read_logs(f, chunk_size=8192, on_error="skip")
+    t = vpcflow.read_logs(f, chunk_size=8192, on_error="skip", threads=threads)
     assert 0 < t.num_rows < 20000 and t.report.bad_lines == 1
     bad = t.report.bad_records[0]
     assert bad.line == t.num_rows + 2 and "truncated gzip stream" in bad.message

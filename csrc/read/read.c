@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -212,6 +213,130 @@ static bool parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t
     return go_on;
 }
 
+/* ------------------------------------------------------------------ */
+/* Decompression ahead of parsing                                      */
+/* ------------------------------------------------------------------ */
+/* When a thread would otherwise sit idle (fewer tasks than threads), a
+ * compressed source is decompressed by a producer thread into two slots
+ * while the task's thread parses: the two stages overlap.  Otherwise the
+ * task's thread reads the stream itself.  Either way the parser sees the
+ * same bytes through ahead_read(). */
+typedef struct ahead {
+    vf_dstream *ds;
+    bool threaded;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *slot[2];
+    size_t cap, len[2], off;
+    bool full[2], last[2];   /* last: the stream ended (or failed) with this slot */
+    vf_status st[2];
+    vf_error err;            /* the producer's error, for the slot marked last */
+    int prod, cons;
+    bool stop;
+} ahead;
+
+static void *ahead_producer(void *arg) {
+    ahead *a = arg;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (a->full[a->prod] && !a->stop) pthread_cond_wait(&a->cv, &a->mu);
+        bool stop = a->stop;
+        pthread_mutex_unlock(&a->mu);
+        if (stop) return NULL;
+        int i = a->prod;
+        size_t len = 0;
+        bool eof = false;
+        vf_status st = VF_OK;
+        while (len < a->cap && !eof && st == VF_OK) {
+            size_t got = 0;
+            st = vf_dstream_read(a->ds, a->slot[i] + len, a->cap - len, &got, &eof, &a->err);
+            len += got;
+        }
+        pthread_mutex_lock(&a->mu);
+        a->len[i] = len;
+        a->last[i] = eof || st != VF_OK;
+        a->st[i] = st;
+        a->full[i] = true;
+        a->prod ^= 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        if (eof || st != VF_OK) return NULL;
+    }
+}
+
+static bool ahead_start(ahead *a, vf_dstream *ds, bool threaded, size_t cap) {
+    memset(a, 0, sizeof *a);
+    a->ds = ds;
+    if (!threaded) return true;
+    a->cap = cap;
+    a->slot[0] = malloc(cap);
+    a->slot[1] = malloc(cap);
+    if (!a->slot[0] || !a->slot[1]) goto fallback;
+    if (pthread_mutex_init(&a->mu, NULL) != 0) goto fallback;
+    if (pthread_cond_init(&a->cv, NULL) != 0) {
+        pthread_mutex_destroy(&a->mu);
+        goto fallback;
+    }
+    if (pthread_create(&a->tid, NULL, ahead_producer, a) != 0) {
+        pthread_cond_destroy(&a->cv);
+        pthread_mutex_destroy(&a->mu);
+        goto fallback;
+    }
+    a->threaded = true;
+    return true;
+fallback: /* no thread: read in line, as with one thread */
+    free(a->slot[0]);
+    free(a->slot[1]);
+    a->slot[0] = a->slot[1] = NULL;
+    return true;
+}
+
+/* Up to cap bytes of decompressed text, as vf_dstream_read. */
+static vf_status ahead_read(ahead *a, char *out, size_t cap, size_t *got, bool *eof, vf_error *err) {
+    if (!a->threaded) return vf_dstream_read(a->ds, out, cap, got, eof, err);
+    pthread_mutex_lock(&a->mu);
+    int i = a->cons;
+    while (!a->full[i]) pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+    size_t n = a->len[i] - a->off;
+    if (n > cap) n = cap;
+    memcpy(out, a->slot[i] + a->off, n);
+    a->off += n;
+    *got = n;
+    *eof = false;
+    vf_status st = VF_OK;
+    if (a->off == a->len[i]) {
+        if (a->last[i]) {
+            st = a->st[i];
+            *eof = st == VF_OK;
+            if (st != VF_OK && err) *err = a->err;
+            return st; /* the final slot stays full: the producer has exited */
+        }
+        pthread_mutex_lock(&a->mu);
+        a->full[i] = false;
+        a->off = 0;
+        a->cons ^= 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    return st;
+}
+
+static void ahead_stop(ahead *a) {
+    if (a->threaded) {
+        pthread_mutex_lock(&a->mu);
+        a->stop = true;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->tid, NULL);
+        pthread_cond_destroy(&a->cv);
+        pthread_mutex_destroy(&a->mu);
+    }
+    free(a->slot[0]);
+    free(a->slot[1]);
+}
+
 /* A compressed source, decompressed about chunk bytes at a time into one
  * reused buffer and parsed as it goes: memory stays bounded by the buffer,
  * whatever the file's size.  A line longer than the buffer grows it. */
@@ -232,11 +357,14 @@ static void parse_stream(reader *r, task *t, size_t ti, vf_codec c, const loaded
     const vf_hdr *hdr = NULL;
     bool eof = false;
     vf_status st = VF_OK;
+    ahead ah;
+    ahead_start(&ah, ds, r->opts->threads > 1 && r->ntasks < (size_t)r->opts->threads && cap > r->chunk, r->chunk);
     for (;;) {
         size_t target = cap < r->chunk ? cap : r->chunk;
+        if (target <= len) target = len + 1; /* the buffer grew for a long line: read on */
         while (!eof && st == VF_OK && len < target) {
             size_t got = 0;
-            st = vf_dstream_read(ds, buf + len, cap - len, &got, &eof, &t->err);
+            st = ahead_read(&ah, buf + len, cap - len, &got, &eof, &t->err);
             len += got;
             t->bytes_text += (int64_t)got;
         }
@@ -276,6 +404,7 @@ static void parse_stream(reader *r, task *t, size_t ti, vf_codec c, const loaded
         len -= upto;
         if (st != VF_OK || (eof && len == 0)) break;
     }
+    ahead_stop(&ah);
     if (st != VF_OK && t->status == VF_OK) {
         t->status = st;
         if (st != VF_ECODEC || r->cfg.on_error == VF_ON_ERROR_RAISE) note_failure(r, ti);
