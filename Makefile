@@ -47,7 +47,8 @@ $(STAMP): $(VENV)/bin/python pyproject.toml setup.py
 
 # rebuild the extension in place whenever a C source changed
 build: deps $(STAMP)
-	$(PY) setup.py -q build_ext --inplace 2>&1 | grep -v -e "_BetaConfiguration" -e "warnings.warn" || true
+	@mkdir -p build
+	@VPCFLOW_WERROR=1 $(PY) setup.py -q build_ext --inplace > build/build.log 2>&1 || { cat build/build.log; exit 1; }
 	@$(PY) -c "import vpcflow; print('vpcflow', vpcflow.__version__, 'built; gzip via', vpcflow._core.gzip_backend())"
 
 demo: build

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from . import __version__
 from .errors import ParseError
-from .reader import expand_paths, read_logs
+from .reader import DEFAULT_FIELDS, expand_paths, read_logs
 from .summary import summarize
 from .table import Table
 
@@ -36,7 +36,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         table = read_logs(d, threads=args.threads)
         print(summarize(table))
         print()
-        print(table.head(5).to_string(limit=5, max_width=24))
+        v2 = [c for c in table.column_names if c.replace("_", "-") in DEFAULT_FIELDS]
+        print(table.select(v2).head(5).to_string(limit=5, max_width=24))
 
     if args.dir:
         os.makedirs(args.dir, exist_ok=True)
