@@ -136,7 +136,7 @@ typedef struct task {
     vf_status status;     /* load failure (I/O, codec, format, memory) */
     vf_error err;
     int64_t bytes_in, bytes_text;
-    int64_t text_lines;   /* lines in the text the task parsed (for ranges) */
+    vf_scratch scratch;   /* the padded copy of the text being parsed, reused */
 } task;
 
 typedef struct reader {
@@ -185,7 +185,7 @@ static bool parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t
             const char *nl = memchr(text + stop, '\n', len - stop);
             stop = nl ? (size_t)(nl - text) + 1 : len;
         }
-        vf_batch *b = vf_parse_batch(text + pos, stop - pos, hdr, &r->cfg, t->src);
+        vf_batch *b = vf_parse_batch_with(text + pos, stop - pos, hdr, &r->cfg, t->src, &t->scratch);
         if (!b) {
             t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
             return false;
@@ -209,7 +209,6 @@ static bool parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t
     }
     *hdrp = hdr;
     *basep = base;
-    t->text_lines = base;
     return go_on;
 }
 
@@ -431,8 +430,17 @@ static void range_lines(const char *text, size_t n, size_t off, size_t len, size
     *z = y < x ? x : y;
 }
 
+static void run_task_once(reader *r, size_t ti);
+
 static void run_task(void *ctx, size_t ti) {
     reader *r = ctx;
+    run_task_once(r, ti);
+    /* the copy buffer lives as long as the task */
+    free(r->tasks[ti].scratch.buf);
+    r->tasks[ti].scratch = (vf_scratch){NULL, 0};
+}
+
+static void run_task_once(reader *r, size_t ti) {
     task *t = &r->tasks[ti];
     const vf_source *s = &r->src[t->src];
     if (atomic_load(&r->first_failed) < ti) return;

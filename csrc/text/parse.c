@@ -400,19 +400,34 @@ static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr
  * line then ends in '\n' (or "\r\n"), which is neither a digit, a dot nor
  * a space, so the hot loops stop at the line's end without bounds checks,
  * and eight-byte loads near the end stay inside the buffer. */
-vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg, int src) {
+vf_batch *vf_parse_batch_with(const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg, int src,
+                              vf_scratch *scratch) {
     vf_batch *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->src = src;
-    char *buf = len > SIZE_MAX - VF_PAD ? NULL : malloc(len + VF_PAD);
-    if (!buf) {
+    if (len > SIZE_MAX - VF_PAD) {
         batch_oom(b);
         return b;
     }
-    memcpy(buf, text, len);
-    memset(buf + len, '\n', VF_PAD);
-    parse_padded(b, buf, len, hdr, cfg);
-    free(buf);
+    if (scratch->cap < len + VF_PAD) {
+        char *nb = realloc(scratch->buf, len + VF_PAD);
+        if (!nb) {
+            batch_oom(b);
+            return b;
+        }
+        scratch->buf = nb;
+        scratch->cap = len + VF_PAD;
+    }
+    memcpy(scratch->buf, text, len);
+    memset(scratch->buf + len, '\n', VF_PAD);
+    parse_padded(b, scratch->buf, len, hdr, cfg);
+    return b;
+}
+
+vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg, int src) {
+    vf_scratch scratch = {NULL, 0};
+    vf_batch *b = vf_parse_batch_with(text, len, hdr, cfg, src, &scratch);
+    free(scratch.buf);
     return b;
 }
 

@@ -73,6 +73,14 @@ typedef struct vf_batch {
  * batch takes a copy of hdr.  Returns the batch (status says whether it
  * failed), or NULL when even the batch could not be allocated. */
 vf_batch *vf_parse_batch(const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg, int src);
+/* The same, copying the text into a caller-owned buffer that is reused
+ * from batch to batch (and grown as needed; free scratch->buf at the end). */
+typedef struct vf_scratch {
+    char *buf;
+    size_t cap;
+} vf_scratch;
+vf_batch *vf_parse_batch_with(const char *text, size_t len, const vf_hdr *hdr, const vf_parse_cfg *cfg, int src,
+                              vf_scratch *scratch);
 void vf_batch_free(vf_batch *b);
 
 /* Whether the line's tokens look like a header; fills the header. */
