@@ -309,9 +309,8 @@ def ref_parse_files(paths: PathArg | Iterable[PathArg],
     See the module docstring for every rule.  ``fields`` overrides the header (a list of
     header names, hyphens or underscores, or a ``${...}`` LogFormat string).
 
-    >>> cols = ref_parse_files("/work/shared/samples/aws-docs-v2.log")   # doctest: +SKIP
-    >>> cols["srcport"][:2], cols["action"][2]                            # doctest: +SKIP
-    ([20641, 49761], None)
+    For example, on the shared sample ``aws-docs-v2.log``,
+    ``ref_parse_files(path)["srcport"][:2]`` is ``[20641, 49761]``.
     """
     names = _check(fields, on_error)
     report = report if report is not None else RefReport()

@@ -316,7 +316,7 @@ class Table:
         ...     "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\\n"
         ...     "2 123456789010 eni-1 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\\n"
         ...     "2 123456789010 eni-1 - - - - - - - 1431280876 1431280934 - NODATA\\n")
-        >>> t.num_rows, t["bytes"].sum(), t["srcaddr"].tolist()
+        >>> t.num_rows, int(t["bytes"].sum()), t["srcaddr"].tolist()
         (2, 4249, ['172.31.16.139', None])
     """
 
