@@ -71,11 +71,13 @@ static inline uint64_t vf_hash_bytes(const char *p, size_t n) {
     return h;
 }
 
-/* A run of work items spread over a fixed number of threads.  fn(ctx, i)
- * is called once for each i in [0, n); items are claimed in order. */
-typedef void (*vf_work_fn)(void *ctx, size_t i);
-/* Always completes every item: if threads cannot be started the calling
- * thread does the rest.  Returns VF_OK. */
+/* A run of work items spread over at most VF_MAX_THREADS threads.
+ * fn(ctx, i, worker) is called once for each i in [0, n); items are
+ * claimed in order; worker (0 .. threads-1) names the thread, so a caller
+ * can keep per-thread scratch space.  Always completes every item: if
+ * threads cannot be started the calling thread does the rest. */
+#define VF_MAX_THREADS 64
+typedef void (*vf_work_fn)(void *ctx, size_t i, int worker);
 vf_status vf_parallel_for(size_t n, int threads, vf_work_fn fn, void *ctx);
 
 #endif

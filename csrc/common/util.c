@@ -95,12 +95,18 @@ typedef struct {
     void *ctx;
 } vf_pfor;
 
+typedef struct {
+    vf_pfor *pf;
+    int worker;
+} vf_pfor_arg;
+
 static void *pfor_worker(void *arg) {
-    vf_pfor *pf = arg;
+    vf_pfor_arg *a = arg;
+    vf_pfor *pf = a->pf;
     for (;;) {
         size_t i = atomic_fetch_add(&pf->next, 1);
         if (i >= pf->n) break;
-        pf->fn(pf->ctx, i);
+        pf->fn(pf->ctx, i, a->worker);
     }
     return NULL;
 }
@@ -111,21 +117,24 @@ vf_status vf_parallel_for(size_t n, int threads, vf_work_fn fn, void *ctx) {
     pf.n = n;
     pf.fn = fn;
     pf.ctx = ctx;
-    if (threads > 64) threads = 64;
+    if (threads > VF_MAX_THREADS) threads = VF_MAX_THREADS;
     if ((size_t)threads > n) threads = (int)n;
+    vf_pfor_arg args[VF_MAX_THREADS];
+    args[0] = (vf_pfor_arg){&pf, 0};
     if (threads <= 1) {
-        pfor_worker(&pf);
+        pfor_worker(&args[0]);
         return VF_OK;
     }
-    pthread_t tid[64];
+    pthread_t tid[VF_MAX_THREADS];
     int started = 0;
     for (int t = 1; t < threads; t++) {
         /* A thread that cannot start only means less parallelism: the
          * calling thread below finishes whatever is left. */
-        if (pthread_create(&tid[started], NULL, pfor_worker, &pf) != 0) break;
+        args[t] = (vf_pfor_arg){&pf, t};
+        if (pthread_create(&tid[started], NULL, pfor_worker, &args[t]) != 0) break;
         started++;
     }
-    pfor_worker(&pf); /* the calling thread works too */
+    pfor_worker(&args[0]); /* the calling thread works too, as worker 0 */
     for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
     return VF_OK;
 }
