@@ -39,7 +39,6 @@ void vf_read_opts_init(vf_read_opts *o) {
 typedef struct loaded {
     const char *text;      /* the text to parse */
     size_t len;
-    size_t bytes_in;
     void *map;             /* mmap'd file, or NULL */
     size_t maplen;
 } loaded;
@@ -90,7 +89,6 @@ static vf_status load_source(const vf_source *s, loaded *l, vf_error *err) {
         l->text = l->map ? l->map : "";
         l->len = l->maplen;
     }
-    l->bytes_in = l->len;
     return VF_OK;
 }
 
@@ -270,10 +268,10 @@ static void *ahead_producer(void *arg) {
     }
 }
 
-static bool ahead_start(ahead *a, vf_dstream *ds, bool threaded, size_t cap) {
+static void ahead_start(ahead *a, vf_dstream *ds, bool threaded, size_t cap) {
     memset(a, 0, sizeof *a);
     a->ds = ds;
-    if (!threaded) return true;
+    if (!threaded) return;
     a->cap = cap;
     a->slot[0] = malloc(cap);
     a->slot[1] = malloc(cap);
@@ -289,12 +287,11 @@ static bool ahead_start(ahead *a, vf_dstream *ds, bool threaded, size_t cap) {
         goto fallback;
     }
     a->threaded = true;
-    return true;
+    return;
 fallback: /* no thread: read in line, as with one thread */
     free(a->slot[0]);
     free(a->slot[1]);
     a->slot[0] = a->slot[1] = NULL;
-    return true;
 }
 
 /* Up to cap bytes of decompressed text, as vf_dstream_read. */

@@ -297,22 +297,14 @@ static inline const char *find_sep_padded(const char *q) {
 }
 
 
-/* Integers: a fast path for up to 18 plain digits, the careful one otherwise. */
-static inline int p_i64(const char *s, size_t n, int64_t *out) {
-    if (VF_LIKELY(n - 1 < 18)) {
-        uint64_t v = 0;
-        size_t i = 0;
-        for (; i < n; i++) {
-            unsigned d = (unsigned char)s[i] - '0';
-            if (d > 9) break;
-            v = v * 10 + d;
-        }
-        if (VF_LIKELY(i == n)) {
-            *out = (int64_t)v;
-            return 0;
-        }
-    }
-    return vf_parse_int64(s, n, out);
+/* start/end values this large are milliseconds (seconds would be past
+ * the year 5000): converted to seconds, floor, and counted */
+#define VF_MS_THRESHOLD 100000000000LL
+
+static inline int64_t time_seconds(int64_t v, int64_t *ms) {
+    if (v < VF_MS_THRESHOLD) return v;
+    (*ms)++;
+    return v / 1000;
 }
 
 /* a == b for n <= 64 bytes, without a call */
@@ -524,11 +516,7 @@ static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr
                 }
                 if (VF_LIKELY((size_t)(q - s) - 1 < 18 && (q == e || is_sp(*q)))) {
                     if (op->type == VF_T_INT64) {
-                        if (op->is_time && v >= 100000000000ULL) {
-                            v /= 1000;
-                            ms++;
-                        }
-                        ((int64_t *)op->vals)[row] = (int64_t)v;
+                        ((int64_t *)op->vals)[row] = op->is_time ? time_seconds((int64_t)v, &ms) : (int64_t)v;
                         op->valid[row] = 1;
                         while (is_sp(*q)) q++; /* *e is not a space */
                         continue;
@@ -564,14 +552,11 @@ static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr
                 int64_t v = 0;
                 if (null) {
                     c->valid[row] = 0;
-                } else if (VF_UNLIKELY(p_i64(s, n, &v) != 0)) {
+                } else if (VF_UNLIKELY(vf_parse_int64(s, n, &v) != 0)) {
                     fmt_reason(reason, sizeof reason, int_problem(s, n), c->name, c->type, s, n);
                     bad = true;
                 } else {
-                    if (c->is_time && v >= 100000000000LL) {
-                        v = v / 1000 - (v % 1000 < 0); /* floor */
-                        ms++;
-                    }
+                    if (c->is_time) v = time_seconds(v, &ms); /* negative values stay as they are */
                     c->valid[row] = 1;
                 }
                 ((int64_t *)c->vals)[row] = v;
@@ -581,7 +566,7 @@ static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr
                 int64_t v = 0;
                 if (null) {
                     c->valid[row] = 0;
-                } else if (VF_UNLIKELY(p_i64(s, n, &v) != 0 || v < INT32_MIN || v > INT32_MAX)) {
+                } else if (VF_UNLIKELY(vf_parse_int64(s, n, &v) != 0 || v < INT32_MIN || v > INT32_MAX)) {
                     fmt_reason(reason, sizeof reason, int_problem(s, n), c->name, c->type, s, n);
                     bad = true;
                 } else {
