@@ -11,6 +11,7 @@ CC     ?= gcc
 # Debian packages the build and the tests need
 DEB_PKGS := gcc make zlib1g-dev libsnappy-dev libzstd-dev libisal-dev zstd clang libclang-rt-14-dev
 STAMP    := $(VENV)/.installed
+,        := ,
 
 .PHONY: all demo test deps build pytest pytest-asan ctest ctest-asan fuzz fuzz-smoke bench clean help
 
@@ -45,10 +46,15 @@ $(STAMP): $(VENV)/bin/python pyproject.toml setup.py
 	$(PIP) install -q -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
+# $(call build_ext,ENV,ARGS,LOG): compile the extension, showing the log only on failure
+define build_ext
+	@mkdir -p build
+	@$(1) $(PY) setup.py -q build_ext $(2) > build/$(3).log 2>&1 || { cat build/$(3).log; exit 1; }
+endef
+
 # rebuild the extension in place whenever a C source changed
 build: deps $(STAMP)
-	@mkdir -p build
-	@VPCFLOW_WERROR=1 $(PY) setup.py -q build_ext --inplace > build/build.log 2>&1 || { cat build/build.log; exit 1; }
+	$(call build_ext,VPCFLOW_WERROR=1,--inplace,build)
 	@$(PY) -c "import vpcflow; print('vpcflow', vpcflow.__version__, 'built; gzip via', vpcflow._core.gzip_backend())"
 
 demo: build
@@ -66,8 +72,7 @@ ASAN_RT := $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-
 ASAN_TESTS := tests/test_errors.py tests/test_samples.py tests/test_parse_rules.py tests/test_properties.py tests/test_table.py
 pytest-asan: build
 	rm -rf build/asan && mkdir -p build/asan/pkg/vpcflow
-	VPCFLOW_SANITIZE=address,undefined $(PY) setup.py -q build_ext -b build/asan/pkg -t build/asan/tmp 2>&1 \
-	  | grep -v -e "_BetaConfiguration" -e "warnings.warn" || true
+	$(call build_ext,VPCFLOW_SANITIZE=address$(,)undefined VPCFLOW_WERROR=1,-b build/asan/pkg -t build/asan/tmp,build-asan)
 	cp vpcflow/*.py vpcflow/py.typed build/asan/pkg/vpcflow/
 	# run from build/asan so that neither the repo nor the editable install shadows the sanitized package
 	cd build/asan && LD_PRELOAD="$(ASAN_RT)" ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
