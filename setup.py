@@ -1,7 +1,9 @@
 """Build the vpcflow._core extension from csrc/.
 
 The C core links the system zlib, snappy and zstd (Debian: zlib1g-dev,
-libsnappy-dev, libzstd-dev).  For gzip it uses ISA-L's igzip when its
+libsnappy-dev, libzstd-dev), and liblz4 and libbrotlidec when their headers
+are found (liblz4-dev, libbrotli-dev), only to read Parquet pages other
+writers compressed with LZ4/LZ4_RAW or BROTLI.  For gzip it uses ISA-L's igzip when its
 header is found (libisal-dev): it decodes flow logs about 2.5-2.8x faster
 than zlib, on par with libdeflate (bench/README.md), and unlike libdeflate
 it streams, so a file is parsed a few MiB at a time; zlib otherwise.  VPCFLOW_NO_ISAL=1 builds with zlib alone.  VPCFLOW_SANITIZE=address,undefined builds with the
@@ -35,6 +37,14 @@ libraries = ["z", "snappy", "zstd"]
 if _have_header("isa-l/igzip_lib.h") and not os.environ.get("VPCFLOW_NO_ISAL"):
     define_macros.append(("VF_HAVE_ISAL", "1"))
     libraries.append("isal")
+# Parquet pages from other writers: LZ4/LZ4_RAW (liblz4-dev) and BROTLI
+# (libbrotli-dev) read when their headers are here; vpcflow writes neither.
+if _have_header("lz4.h"):
+    define_macros.append(("VF_HAVE_LZ4", "1"))
+    libraries.append("lz4")
+if _have_header("brotli/decode.h"):
+    define_macros.append(("VF_HAVE_BROTLI", "1"))
+    libraries.append("brotlidec")
 
 extra_compile_args = ["-std=c11", "-O3", "-Wall", "-Wextra", "-fvisibility=hidden", "-D_GNU_SOURCE"]
 extra_link_args: list[str] = ["-pthread"]

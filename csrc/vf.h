@@ -59,14 +59,34 @@ const char *vf_status_name(vf_status s);
 /* ------------------------------------------------------------------ */
 /* Types and the known flow-log fields                                 */
 /* ------------------------------------------------------------------ */
+/* Column types.  The flow-log parser produces the first four; the Parquet
+ * reader produces any of them.  Every non-dictionary type is a plain
+ * value array of vf_type_width() bytes per row (bool: one byte, 0 or 1)
+ * plus the optional validity array; STRING, ADDR and BINARY are
+ * dictionary-encoded (int32 codes, -1 null).  A BINARY dictionary is a
+ * string dictionary whose entries need not be UTF-8. */
 typedef enum vf_type {
     VF_T_INT32 = 1,
     VF_T_INT64 = 2,
     VF_T_STRING = 3,
-    VF_T_ADDR = 4
+    VF_T_ADDR = 4,
+    VF_T_BOOL = 5,
+    VF_T_FLOAT32 = 6,
+    VF_T_FLOAT64 = 7,
+    VF_T_BINARY = 8,
+    VF_T_INT8 = 9,
+    VF_T_INT16 = 10,
+    VF_T_UINT8 = 11,
+    VF_T_UINT16 = 12,
+    VF_T_UINT32 = 13,
+    VF_T_UINT64 = 14
 } vf_type;
 
 const char *vf_type_name(vf_type t);
+/* Bytes per row of the value array (4 for the int32 codes of dictionary types). */
+size_t vf_type_width(vf_type t);
+/* STRING, ADDR and BINARY. */
+bool vf_type_is_dict(vf_type t);
 
 typedef struct vf_known_field {
     const char *header;  /* name in the log header, e.g. "log-status" */
@@ -121,6 +141,8 @@ const uint8_t *vf_dict_families(const vf_dict *d);
 typedef struct vf_column {
     char *name;
     vf_type type;
+    char *logical;    /* NULL, or a logical type over the storage type (Parquet reader):
+                         "timestamp[us, UTC]", "date32", "decimal(9,2)", ... */
     int64_t null_count;
     void *values;     /* int32_t*, int64_t*, or int32_t* codes for dict types */
     uint8_t *valid;   /* ints only: NULL when no nulls */

@@ -9,6 +9,8 @@ import pytest
 import vpcflow
 from vpcflow.cli import main
 
+pytestmark = pytest.mark.no_asan  # starts other processes, or slow under ASan
+
 
 def test_head_prints_the_first_rows_of_a_sample(samples_dir, capsys):
     assert main(["head", str(samples_dir / "aws-docs-v2.log"), "-n", "3"]) == 0

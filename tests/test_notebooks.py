@@ -5,6 +5,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.no_asan  # starts other processes, or slow under ASan
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 

@@ -5,7 +5,11 @@ import contextlib
 import io
 import re
 
+import pytest
+
 from conftest import REPO
+
+pytestmark = pytest.mark.no_asan  # starts other processes, or slow under ASan
 
 
 def python_blocks() -> list[str]:

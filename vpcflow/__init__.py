@@ -15,11 +15,11 @@ Example:
 from __future__ import annotations
 
 from . import _core as _core
-from .errors import ParseError
+from .errors import ParquetError, ParseError, QueryError
 from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_text, read_logs
 from .table import BadRecord, Column, ParseReport, Schema, Table
 
-_core._set_parse_error(ParseError)
+_core._set_errors(ParseError, ParquetError, QueryError)
 
 from . import synth  # noqa: E402  (needs nothing from the C core)
 
@@ -31,6 +31,8 @@ __all__ = [
     "DEFAULT_FIELDS",
     "KNOWN_FIELDS",
     "ParseError",
+    "ParquetError",
+    "QueryError",
     "ParseReport",
     "Schema",
     "Table",

@@ -1,7 +1,7 @@
 """Exceptions raised by vpcflow."""
 from __future__ import annotations
 
-__all__ = ["ParseError"]
+__all__ = ["ParseError", "ParquetError", "QueryError"]
 
 
 class ParseError(ValueError):
@@ -48,3 +48,37 @@ class ParseError(ValueError):
         self.field = field or None
         self.text = text if text else None
         self.kind = kind
+
+
+class ParquetError(ParseError):
+    """A Parquet file that cannot be read (or written) as asked.
+
+    Raised for corrupt or truncated files, encrypted files, unsupported
+    codecs, encodings or nested columns.  The message names the file and
+    what is wrong, and where it is known the column (``field``) and the
+    byte offset in the file (``offset``).
+
+    It is a :class:`ParseError` (input that is not valid data), so code
+    that handles bad input catches both.
+
+    Example:
+        >>> import vpcflow
+        >>> issubclass(vpcflow.ParquetError, vpcflow.ParseError)
+        True
+    """
+
+
+class QueryError(ValueError):
+    """A query that cannot run: unknown column, type mismatch, bad CIDR,
+    bad duration, or a syntax error in a pipe-string query.
+
+    Attributes:
+        position: for syntax errors, the 0-based character offset in the
+            query text where the problem is; otherwise None.
+        query: the query text, when there is one.
+    """
+
+    def __init__(self, message: str, *, position: int | None = None, query: str | None = None, **_: object) -> None:
+        super().__init__(message)
+        self.position = position
+        self.query = query

@@ -34,8 +34,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Table", "Column", "Schema", "ParseReport", "BadRecord"]
 
+#: the flow-log parser's integer types
 INT_TYPES = ("int32", "int64")
-DICT_TYPES = ("string", "address")
+#: every type stored as a plain NumPy value array plus a validity mask
+VALUE_TYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64", "bool")
+#: dictionary-encoded types: int32 codes (-1 null) plus the distinct values
+DICT_TYPES = ("string", "address", "binary")
+#: right-aligned in displays
+NUMERIC_TYPES = VALUE_TYPES
 
 
 class Column:
@@ -43,11 +49,18 @@ class Column:
 
     Attributes:
         name: the column name (``srcaddr``, ``log_status``, ...).
-        type: ``"int32"``, ``"int64"``, ``"string"`` or ``"address"``.
+        type: the storage type: ``"int32"``, ``"int64"``, ``"string"`` or
+            ``"address"`` for flow-log fields; Parquet files can also give
+            ``"int8"``/``"int16"``/``"uint8"``...``"uint64"``,
+            ``"float32"``, ``"float64"``, ``"bool"`` and ``"binary"``.
+        logical: None, or what the stored values mean when the storage
+            type alone does not say (from Parquet's logical types):
+            ``"timestamp[us, UTC]"``, ``"date32"``, ``"decimal(9,2)"``...
         null_count: how many values are null.
 
-    Integer columns expose :attr:`values` and :attr:`valid`; string and
-    address columns expose :attr:`codes` and :attr:`dictionary`.
+    Value columns (numbers, bools) expose :attr:`values` and :attr:`valid`;
+    string, address and binary columns expose :attr:`codes` and
+    :attr:`dictionary`.
 
     Example:
         >>> import vpcflow
@@ -57,7 +70,7 @@ class Column:
         ('address', [0], ['10.0.0.1'])
     """
 
-    __slots__ = ("name", "type", "null_count", "_data", "_valid", "_dict", "_dict_values")
+    __slots__ = ("name", "type", "logical", "null_count", "_data", "_valid", "_dict", "_dict_values")
 
     def __init__(
         self,
@@ -67,11 +80,13 @@ class Column:
         valid: np.ndarray | None = None,
         dictionary: tuple | None = None,
         null_count: int | None = None,
+        logical: str | None = None,
     ) -> None:
-        if type not in INT_TYPES + DICT_TYPES:
+        if type not in VALUE_TYPES + DICT_TYPES:
             raise ValueError(f"unknown column type {type!r}")
         self.name = name
         self.type = type
+        self.logical = logical
         self._data = data
         self._valid = valid
         self._dict = dictionary
@@ -92,10 +107,10 @@ class Column:
         """True for string and address columns (dictionary-encoded)."""
         return self.type in DICT_TYPES
 
-    # -- integer columns -----------------------------------------------
+    # -- value columns -------------------------------------------------
     @property
     def values(self) -> np.ndarray:
-        """The raw values of an integer column (0 where null)."""
+        """The raw values of a value column (0 where null)."""
         if self.is_dictionary:
             raise TypeError(f"column {self.name!r} holds {self.type} values: use .codes and .dictionary")
         return self._data
@@ -119,7 +134,8 @@ class Column:
 
     @property
     def dictionary(self) -> np.ndarray:
-        """The distinct values (object array of str), indexed by code.
+        """The distinct values (object array of str, or bytes for binary
+        columns), indexed by code.
 
         Addresses are rendered in canonical form: dotted quad for IPv4,
         RFC 5952 for IPv6.
@@ -131,6 +147,11 @@ class Column:
             kind, a, b = self._dict
             if kind == "address":
                 self._dict_values = _core.format_addrs(a, b)
+            elif kind == "binary":
+                offs = a.tolist()
+                vals = np.empty(len(offs) - 1, dtype=object)
+                vals[:] = [b[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+                self._dict_values = vals
             else:
                 self._dict_values = _core.decode_strings(a, b)
         return self._dict_values
@@ -150,7 +171,8 @@ class Column:
 
     # -- conversion ------------------------------------------------------
     def to_numpy(self) -> np.ndarray:
-        """The values as NumPy: a masked array (ints) or object array (strings)."""
+        """The values as NumPy: a masked array (value columns) or an object
+        array (strings, addresses, binary) with None for null."""
         if self.is_dictionary:
             d = self.dictionary
             codes = self._data
@@ -165,7 +187,7 @@ class Column:
         return np.ma.MaskedArray(self._data, mask=~self._valid)
 
     def to_pylist(self) -> list[Any]:
-        """The values as a list of Python ``int``/``str``, ``None`` for null."""
+        """The values as a list of Python ``int``/``float``/``bool``/``str``/``bytes``, ``None`` for null."""
         if self.is_dictionary:
             return self.to_numpy().tolist()
         vals = self._data.tolist()
@@ -177,7 +199,7 @@ class Column:
         """Rows ``start:stop`` (shares the dictionary)."""
         data = self._data[start:stop]
         valid = None if self._valid is None else self._valid[start:stop]
-        c = Column(self.name, self.type, data, valid, self._dict)
+        c = Column(self.name, self.type, data, valid, self._dict, logical=self.logical)
         c._dict_values = self._dict_values
         return c
 
@@ -185,12 +207,13 @@ class Column:
         """The rows at ``indices`` (an integer array), sharing the dictionary."""
         data = self._data[indices]
         valid = None if self._valid is None else self._valid[indices]
-        c = Column(self.name, self.type, data, valid, self._dict)
+        c = Column(self.name, self.type, data, valid, self._dict, logical=self.logical)
         c._dict_values = self._dict_values
         return c
 
     def __repr__(self) -> str:
-        return f"Column({self.name!r}, {self.type}, rows={len(self)}, nulls={self.null_count})"
+        lg = f" ({self.logical})" if self.logical else ""
+        return f"Column({self.name!r}, {self.type}{lg}, rows={len(self)}, nulls={self.null_count})"
 
 
 class Schema(Mapping[str, str]):
@@ -402,8 +425,9 @@ class Table:
     def to_arrow(self) -> "pyarrow.Table":
         """A ``pyarrow.Table`` (needs pyarrow).
 
-        Integer columns become int32/int64 arrays with nulls; string and
-        address columns become dictionary<int32, string> arrays.
+        Value columns become arrays of the same type with nulls; string and
+        address columns become dictionary<int32, string> arrays, binary
+        columns dictionary<int32, binary>.
         """
         try:
             import pyarrow as pa
@@ -414,7 +438,8 @@ class Table:
             if c.is_dictionary:
                 codes = c.codes
                 idx = pa.array(codes, type=pa.int32(), mask=codes < 0 if c.null_count else None)
-                arrays.append(pa.DictionaryArray.from_arrays(idx, pa.array(c.dictionary, type=pa.string())))
+                vt = pa.binary() if c.type == "binary" else pa.string()
+                arrays.append(pa.DictionaryArray.from_arrays(idx, pa.array(c.dictionary, type=vt)))
             else:
                 mask = None if c._valid is None else ~c._valid
                 arrays.append(pa.array(c.values, mask=mask))
@@ -423,8 +448,9 @@ class Table:
     def to_pandas(self) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` (needs pandas).
 
-        Integer columns use pandas' nullable ``Int32``/``Int64`` dtypes;
-        string and address columns become ``Categorical``.
+        Integer columns use pandas' nullable ``Int32``/``Int64``... dtypes,
+        floats ``Float32``/``Float64``, bools ``boolean``; string, address
+        and binary columns become ``Categorical``.
         """
         try:
             import pandas as pd
@@ -437,7 +463,12 @@ class Table:
                                                          validate=False)
             else:
                 mask = np.zeros(len(c), dtype=bool) if c._valid is None else ~c._valid
-                data[c.name] = pd.arrays.IntegerArray(c.values.copy(), mask)
+                if c.type == "bool":
+                    data[c.name] = pd.arrays.BooleanArray(c.values.astype(bool), mask)
+                elif c.type.startswith("float"):
+                    data[c.name] = pd.arrays.FloatingArray(c.values.copy(), mask)
+                else:
+                    data[c.name] = pd.arrays.IntegerArray(c.values.copy(), mask)
         return pd.DataFrame(data, columns=self.column_names)
 
     # -- display ---------------------------------------------------------------
@@ -475,7 +506,7 @@ class Table:
         for i in range(len(rows)):
             if cut and i == half:
                 lines.append("  ".join("…".ljust(w) for _, _, w in cols).rstrip())
-            lines.append("  ".join(vals[i].rjust(w) if c.type in INT_TYPES else vals[i].ljust(w)
+            lines.append("  ".join(vals[i].rjust(w) if c.type in NUMERIC_TYPES else vals[i].ljust(w)
                                    for c, vals, w in cols).rstrip())
         return "\n".join(lines)
 
@@ -494,7 +525,7 @@ class Table:
                 body.append("<tr>" + "<td>…</td>" * len(self._cols) + "</tr>")
             tds = []
             for c, vals in zip(self._cols, cells):
-                align = ' style="text-align:right"' if c.type in INT_TYPES else ""
+                align = ' style="text-align:right"' if c.type in NUMERIC_TYPES else ""
                 tds.append(f"<td{align}>{e(vals[i])}</td>")
             body.append("<tr>" + "".join(tds) + "</tr>")
         caption = f"vpcflow.Table: {self._nrows:,} rows × {len(self._cols)} columns"
@@ -504,7 +535,8 @@ class Table:
 
 def table_from_core(result: dict, names: Sequence[str], seconds: float, threads: int) -> Table:
     """Build a :class:`Table` from the dict that ``_core.read`` returns."""
-    cols = [Column(name, typ, data, valid, dct, nulls) for name, typ, data, valid, dct, nulls in result["columns"]]
+    cols = [Column(name, typ, data, valid, dct, nulls, logical)
+            for name, typ, data, valid, dct, nulls, logical in result["columns"]]
     rep = ParseReport(**result["report"], seconds=seconds, threads=threads)
     rep.bad_records = [BadRecord(names[src], line, fld, text, msg) for src, line, fld, text, msg in result["bad"]]
     return Table(cols, rep)

@@ -40,6 +40,36 @@ void *vf_calloc_n(size_t n, size_t sz);
 void *vf_realloc_n(void *p, size_t n, size_t sz);
 char *vf_strndup(const char *s, size_t n);
 
+/* A growing byte buffer with a sticky out-of-memory flag: after a failed
+ * allocation every append is a no-op and `oom` stays set, so an encoder
+ * can append freely and check once at the end. */
+typedef struct vf_buf {
+    uint8_t *p;
+    size_t len, cap;
+    bool oom;
+} vf_buf;
+
+/* Make room for `extra` more bytes; false (and oom set) on failure. */
+bool vf_buf_reserve(vf_buf *b, size_t extra);
+void vf_buf_free(vf_buf *b);
+/* Hand the bytes to the caller (who frees them) and reset b. */
+uint8_t *vf_buf_take(vf_buf *b, size_t *len);
+
+static inline void vf_buf_append(vf_buf *b, const void *p, size_t n) {
+    if (n == 0 || !vf_buf_reserve(b, n)) return;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+static inline void vf_buf_push(vf_buf *b, uint8_t c) {
+    if (b->len < b->cap || vf_buf_reserve(b, 1)) b->p[b->len++] = c;
+}
+
+static inline void vf_buf_put_le32(vf_buf *b, uint32_t v) {
+    uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    vf_buf_append(b, t, 4);
+}
+
 /* 64-bit hash of a byte string (not cryptographic; fast mixing). */
 static inline uint64_t vf_mix64(uint64_t x) {
     x ^= x >> 32;

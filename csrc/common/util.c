@@ -24,6 +24,16 @@ const char *vf_type_name(vf_type t) {
     case VF_T_INT64: return "int64";
     case VF_T_STRING: return "string";
     case VF_T_ADDR: return "address";
+    case VF_T_BOOL: return "bool";
+    case VF_T_FLOAT32: return "float32";
+    case VF_T_FLOAT64: return "float64";
+    case VF_T_BINARY: return "binary";
+    case VF_T_INT8: return "int8";
+    case VF_T_INT16: return "int16";
+    case VF_T_UINT8: return "uint8";
+    case VF_T_UINT16: return "uint16";
+    case VF_T_UINT32: return "uint32";
+    case VF_T_UINT64: return "uint64";
     }
     return "?";
 }
@@ -85,6 +95,49 @@ char *vf_strndup(const char *s, size_t n) {
     memcpy(d, s, n);
     d[n] = 0;
     return d;
+}
+
+size_t vf_type_width(vf_type t) {
+    switch (t) {
+    case VF_T_BOOL: case VF_T_INT8: case VF_T_UINT8: return 1;
+    case VF_T_INT16: case VF_T_UINT16: return 2;
+    case VF_T_INT64: case VF_T_UINT64: case VF_T_FLOAT64: return 8;
+    default: return 4; /* int32, uint32, float32, and the int32 codes of dictionary types */
+    }
+}
+
+bool vf_type_is_dict(vf_type t) { return t == VF_T_STRING || t == VF_T_ADDR || t == VF_T_BINARY; }
+
+/* ---- growing buffers ---------------------------------------------- */
+bool vf_buf_reserve(vf_buf *b, size_t extra) {
+    if (b->oom) return false;
+    if (extra <= b->cap - b->len) return true;
+    if (extra > SIZE_MAX / 2 - b->len) {
+        b->oom = true;
+        return false;
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < extra) cap *= 2;
+    uint8_t *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void vf_buf_free(vf_buf *b) {
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+uint8_t *vf_buf_take(vf_buf *b, size_t *len) {
+    uint8_t *p = b->p;
+    if (len) *len = b->len;
+    memset(b, 0, sizeof *b);
+    return p;
 }
 
 /* ---- parallel for ------------------------------------------------- */

@@ -1,55 +1,44 @@
 /*
- * module.c - vpcflow._core: the CPython + NumPy binding of libvpcflow.
+ * module.c - vpcflow._core: the module object, its state, and the helpers
+ * every binding file shares (binding.h).
  *
- * The only file that knows Python.  Every call into the core runs with the
- * GIL released; core errors (vf_status + vf_error) are mapped to Python
- * exceptions in one place, raise_vf_error().  Column buffers allocated by
- * the core are handed to NumPy without copying: each array's base is a
- * capsule that frees the buffer.
+ * Core errors (vf_status + vf_error) become Python exceptions in one
+ * place, vfpy_raise().  Column buffers allocated by the core are handed to
+ * NumPy without copying: each array's base is a capsule that frees the
+ * buffer.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
-#include <numpy/arrayobject.h>
-
-#include "../vf.h"
+#define VFPY_IMPORT_ARRAY
+#include "binding.h"
 
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
 /* module state: the exception classes the Python layer registers      */
 /* ------------------------------------------------------------------ */
-typedef struct {
-    PyObject *parse_error; /* vpcflow.ParseError, set by vpcflow/__init__ */
-} modstate;
+vfpy_state *vfpy_get_state(PyObject *m) { return (vfpy_state *)PyModule_GetState(m); }
 
-static modstate *get_state(PyObject *m) { return (modstate *)PyModule_GetState(m); }
-
-/* Text from the core as str: flow-log bytes need not be UTF-8, and a
- * message may cut a multi-byte character, so undecodable bytes become
- * U+FFFD rather than an exception. */
-static PyObject *text_to_py(const char *s) {
+PyObject *vfpy_text(const char *s) {
     return PyUnicode_DecodeUTF8(s ? s : "", (Py_ssize_t)(s ? strlen(s) : 0), "replace");
 }
 
-static PyObject *raise_vf_error(PyObject *m, vf_status st, const vf_error *e) {
+PyObject *vfpy_raise(PyObject *m, vfpy_errkind kind, vf_status st, const vf_error *e) {
     if (st == VF_ENOMEM) return PyErr_NoMemory();
-    PyObject *msg = text_to_py(e->msg);
+    PyObject *msg = vfpy_text(e->msg);
     if (!msg) return NULL;
     if (st == VF_EIO) {
         PyErr_SetObject(PyExc_OSError, msg);
         Py_DECREF(msg);
         return NULL;
     }
-    PyObject *cls = get_state(m)->parse_error;
+    PyObject *cls = (unsigned)kind < VFPY_NKINDS ? vfpy_get_state(m)->errors[kind] : NULL;
     if (!cls || st == VF_EARG) cls = PyExc_ValueError;
     PyObject *args = PyTuple_Pack(1, msg);
     Py_DECREF(msg);
     PyObject *kw = NULL;
     if (args && cls != PyExc_ValueError)
         kw = Py_BuildValue("{s:N,s:L,s:L,s:N,s:N,s:s}", "file", PyUnicode_DecodeFSDefault(e->file), "line",
-                           (long long)e->line, "offset", (long long)e->offset, "field", text_to_py(e->field), "text",
-                           text_to_py(e->text), "kind", vf_status_name(st));
+                           (long long)e->line, "offset", (long long)e->offset, "field", vfpy_text(e->field), "text",
+                           vfpy_text(e->text), "kind", vf_status_name(st));
     if (args && (kw || cls == PyExc_ValueError)) {
         PyObject *exc = PyObject_Call(cls, args, kw);
         if (exc) {
@@ -62,19 +51,37 @@ static PyObject *raise_vf_error(PyObject *m, vf_status st, const vf_error *e) {
     return NULL;
 }
 
-static PyObject *set_parse_error(PyObject *m, PyObject *cls) {
-    modstate *s = get_state(m);
-    Py_XSETREF(s->parse_error, Py_NewRef(cls));
+/* _set_errors(parse_error, parquet_error, query_error) */
+static PyObject *set_errors(PyObject *m, PyObject *args) {
+    PyObject *cls[VFPY_NKINDS];
+    if (!PyArg_ParseTuple(args, "OOO", &cls[0], &cls[1], &cls[2])) return NULL;
+    vfpy_state *s = vfpy_get_state(m);
+    for (int i = 0; i < VFPY_NKINDS; i++) Py_XSETREF(s->errors[i], Py_NewRef(cls[i]));
     Py_RETURN_NONE;
 }
 
 /* ------------------------------------------------------------------ */
 /* handing malloc'd buffers to NumPy                                   */
 /* ------------------------------------------------------------------ */
+int vfpy_npy_type(vf_type t) {
+    switch (t) {
+    case VF_T_INT64: return NPY_INT64;
+    case VF_T_BOOL: return NPY_BOOL;
+    case VF_T_FLOAT32: return NPY_FLOAT32;
+    case VF_T_FLOAT64: return NPY_FLOAT64;
+    case VF_T_INT8: return NPY_INT8;
+    case VF_T_INT16: return NPY_INT16;
+    case VF_T_UINT8: return NPY_UINT8;
+    case VF_T_UINT16: return NPY_UINT16;
+    case VF_T_UINT32: return NPY_UINT32;
+    case VF_T_UINT64: return NPY_UINT64;
+    default: return NPY_INT32; /* int32, and the codes of dictionary types */
+    }
+}
+
 static void capsule_free(PyObject *cap) { free(PyCapsule_GetPointer(cap, "vpcflow.buffer")); }
 
-/* Wrap buf (malloc'd, n elements of typenum); takes ownership even on failure. */
-static PyObject *own_array(void *buf, npy_intp n, int typenum) {
+PyObject *vfpy_own_array(void *buf, npy_intp n, int typenum) {
     if (!buf) {
         buf = malloc(1);
         if (!buf) return PyErr_NoMemory();
@@ -96,19 +103,17 @@ static PyObject *own_array(void *buf, npy_intp n, int typenum) {
     return arr;
 }
 
-static PyObject *copy_array(const void *src, npy_intp n, int typenum, size_t itemsize) {
+PyObject *vfpy_copy_array(const void *src, npy_intp n, int typenum) {
     PyObject *arr = PyArray_SimpleNew(1, &n, typenum);
-    if (arr && n) memcpy(PyArray_DATA((PyArrayObject *)arr), src, (size_t)n * itemsize);
+    if (arr && n) memcpy(PyArray_DATA((PyArrayObject *)arr), src, (size_t)PyArray_NBYTES((PyArrayObject *)arr));
     return arr;
 }
 
-/* A dictionary as Python objects: ("string", offsets int64[n+1], data bytes)
- * or ("address", addrs uint8[n*16], families uint8[n]). */
-static PyObject *dict_to_py(const vf_dict *d) {
+PyObject *vfpy_dict_to_py(const vf_dict *d) {
     npy_intp n = vf_dict_size(d);
     if (vf_dict_type(d) == VF_T_ADDR) {
-        PyObject *a = copy_array(vf_dict_addrs(d), n * 16, NPY_UINT8, 1);
-        PyObject *f = copy_array(vf_dict_families(d), n, NPY_UINT8, 1);
+        PyObject *a = vfpy_copy_array(vf_dict_addrs(d), n * 16, NPY_UINT8);
+        PyObject *f = vfpy_copy_array(vf_dict_families(d), n, NPY_UINT8);
         if (!a || !f) {
             Py_XDECREF(a);
             Py_XDECREF(f);
@@ -117,41 +122,42 @@ static PyObject *dict_to_py(const vf_dict *d) {
         return Py_BuildValue("(sNN)", "address", a, f);
     }
     const int64_t *o = vf_dict_offsets(d);
-    PyObject *offs = copy_array(o, n + 1, NPY_INT64, 8);
+    PyObject *offs = vfpy_copy_array(o, n + 1, NPY_INT64);
     PyObject *data = PyBytes_FromStringAndSize(vf_dict_data(d), (Py_ssize_t)o[n]);
     if (!offs || !data) {
         Py_XDECREF(offs);
         Py_XDECREF(data);
         return NULL;
     }
-    return Py_BuildValue("(sNN)", "string", offs, data);
+    return Py_BuildValue("(sNN)", vf_dict_type(d) == VF_T_BINARY ? "binary" : "string", offs, data);
 }
 
-static PyObject *table_to_py(vf_table *t) {
+PyObject *vfpy_table_to_py(vf_table *t) {
     PyObject *cols = PyList_New(t->ncols);
     if (!cols) return NULL;
     for (int i = 0; i < t->ncols; i++) {
         vf_column *c = &t->cols[i];
-        int tn = c->type == VF_T_INT64 ? NPY_INT64 : NPY_INT32;
-        PyObject *vals = own_array(c->values, (npy_intp)t->nrows, tn);
+        PyObject *vals = vfpy_own_array(c->values, (npy_intp)t->nrows, vfpy_npy_type(c->type));
         c->values = NULL;
         PyObject *valid;
         if (c->valid) {
-            valid = own_array(c->valid, (npy_intp)t->nrows, NPY_BOOL);
+            valid = vfpy_own_array(c->valid, (npy_intp)t->nrows, NPY_BOOL);
             c->valid = NULL;
         } else {
             valid = Py_NewRef(Py_None);
         }
-        PyObject *dict = c->dict ? dict_to_py(c->dict) : Py_NewRef(Py_None);
-        if (!vals || !valid || !dict) {
+        PyObject *dict = c->dict ? vfpy_dict_to_py(c->dict) : Py_NewRef(Py_None);
+        PyObject *logical = c->logical ? vfpy_text(c->logical) : Py_NewRef(Py_None);
+        if (!vals || !valid || !dict || !logical) {
             Py_XDECREF(vals);
             Py_XDECREF(valid);
             Py_XDECREF(dict);
+            Py_XDECREF(logical);
             Py_DECREF(cols);
             return NULL;
         }
-        PyObject *tup = Py_BuildValue("(ssNNNL)", c->name, vf_type_name(c->type), vals, valid, dict,
-                                      (long long)c->null_count);
+        PyObject *tup = Py_BuildValue("(NsNNNLN)", vfpy_text(c->name), vf_type_name(c->type), vals, valid, dict,
+                                      (long long)c->null_count, logical);
         if (!tup) {
             Py_DECREF(cols);
             return NULL;
@@ -167,8 +173,8 @@ static PyObject *table_to_py(vf_table *t) {
     for (int64_t i = 0; i < r->nbad_kept; i++) {
         const vf_bad_record *b = &r->bad[i];
         PyObject *item = Py_BuildValue("(iLNNN)", b->source, (long long)b->line,
-                                       b->field ? text_to_py(b->field) : Py_NewRef(Py_None), text_to_py(b->text),
-                                       text_to_py(b->message));
+                                       b->field ? vfpy_text(b->field) : Py_NewRef(Py_None), vfpy_text(b->text),
+                                       vfpy_text(b->message));
         if (!item) {
             Py_DECREF(cols);
             Py_DECREF(bad);
@@ -191,323 +197,23 @@ static PyObject *table_to_py(vf_table *t) {
 }
 
 /* ------------------------------------------------------------------ */
-/* read(sources, fields, on_error, threads, chunk_size, max_bad_kept)  */
-/* sources: list of str paths or (name, bytes) tuples                  */
+/* the module                                                          */
 /* ------------------------------------------------------------------ */
-static PyObject *py_read(PyObject *m, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"sources", "fields", "on_error", "threads", "chunk_size", "max_bad_kept", NULL};
-    PyObject *sources, *fields = Py_None;
-    const char *on_error = "raise";
-    int threads = 1;
-    Py_ssize_t chunk = 0, max_bad = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!|Osinn", kwlist, &PyList_Type, &sources, &fields, &on_error,
-                                     &threads, &chunk, &max_bad))
-        return NULL;
-    vf_read_opts o;
-    vf_read_opts_init(&o);
-    if (strcmp(on_error, "raise") == 0)
-        o.on_error = VF_ON_ERROR_RAISE;
-    else if (strcmp(on_error, "skip") == 0)
-        o.on_error = VF_ON_ERROR_SKIP;
-    else {
-        PyErr_Format(PyExc_ValueError, "on_error must be 'raise' or 'skip', not '%s'", on_error);
-        return NULL;
-    }
-    if (chunk < 0 || max_bad < 0) {
-        PyErr_SetString(PyExc_ValueError, "chunk_size and max_bad_kept must be >= 0");
-        return NULL;
-    }
-    o.threads = threads;
-    o.chunk_size = (size_t)chunk;
-    o.max_bad_kept = (size_t)max_bad;
-
-    Py_ssize_t n = PyList_GET_SIZE(sources), nf = 0;
-    vf_source *src = PyMem_Calloc((size_t)(n ? n : 1), sizeof *src);
-    const char **fv = NULL;
-    PyObject *keep = PyList_New(0); /* keeps encoded names and buffers alive */
-    PyObject *result = NULL;
-    Py_buffer *views = PyMem_Calloc((size_t)(n ? n : 1), sizeof *views);
-    int nviews = 0;
-    if (!src || !keep || !views) {
-        PyErr_NoMemory();
-        goto out;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *it = PyList_GET_ITEM(sources, i);
-        PyObject *name;
-        if (PyTuple_Check(it) && PyTuple_GET_SIZE(it) == 2) {
-            name = PyUnicode_EncodeFSDefault(PyTuple_GET_ITEM(it, 0));
-            if (!name || PyList_Append(keep, name) < 0) {
-                Py_XDECREF(name);
-                goto out;
-            }
-            Py_DECREF(name);
-            if (PyObject_GetBuffer(PyTuple_GET_ITEM(it, 1), &views[nviews], PyBUF_SIMPLE) < 0) goto out;
-            src[i].data = views[nviews].buf ? views[nviews].buf : "";
-            src[i].len = (size_t)views[nviews].len;
-            nviews++;
-        } else {
-            name = PyUnicode_EncodeFSDefault(it);
-            if (!name || PyList_Append(keep, name) < 0) {
-                Py_XDECREF(name);
-                goto out;
-            }
-            Py_DECREF(name);
-        }
-        src[i].name = PyBytes_AS_STRING(name);
-    }
-    if (fields != Py_None) {
-        PyObject *seq = PySequence_Fast(fields, "fields must be a list of names");
-        if (!seq) goto out;
-        nf = PySequence_Fast_GET_SIZE(seq);
-        fv = PyMem_Calloc((size_t)(nf ? nf : 1), sizeof *fv);
-        if (!fv) {
-            Py_DECREF(seq);
-            PyErr_NoMemory();
-            goto out;
-        }
-        for (Py_ssize_t i = 0; i < nf; i++) {
-            PyObject *s = PySequence_Fast_GET_ITEM(seq, i);
-            if (!PyUnicode_Check(s)) {
-                Py_DECREF(seq);
-                PyErr_SetString(PyExc_TypeError, "fields must be strings");
-                goto out;
-            }
-            fv[i] = PyUnicode_AsUTF8(s);
-            if (!fv[i] || PyList_Append(keep, s) < 0) {
-                Py_DECREF(seq);
-                goto out;
-            }
-        }
-        Py_DECREF(seq);
-        o.fields = fv;
-        o.nfields = (size_t)nf;
-    }
-    vf_table *t = NULL;
-    vf_error err;
-    vf_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = vf_read(src, (size_t)n, &o, &t, &err);
-    Py_END_ALLOW_THREADS
-    if (st != VF_OK) {
-        raise_vf_error(m, st, &err);
-        goto out;
-    }
-    result = table_to_py(t);
-    vf_table_free(t);
-out:
-    for (int i = 0; i < nviews; i++) PyBuffer_Release(&views[i]);
-    PyMem_Free(views);
-    PyMem_Free(src);
-    PyMem_Free(fv);
-    Py_XDECREF(keep);
-    return result;
-}
-
-/* ------------------------------------------------------------------ */
-/* small helpers for the Python layer and the tests                    */
-/* ------------------------------------------------------------------ */
-static PyObject *py_parse_log_format(PyObject *m, PyObject *arg) {
-    (void)m;
-    const char *fmt = PyUnicode_AsUTF8(arg);
-    if (!fmt) return NULL;
-    size_t len = strlen(fmt), n = 0;
-    char *buf = PyMem_Malloc(len + 1);
-    const char **names = PyMem_Malloc(sizeof *names * (len / 3 + 1));
-    if (!buf || !names) {
-        PyMem_Free(buf);
-        PyMem_Free(names);
-        return PyErr_NoMemory();
-    }
-    vf_error err;
-    memset(&err, 0, sizeof err);
-    vf_status st = vf_parse_log_format(fmt, buf, names, len / 3 + 1, &n, &err);
-    PyObject *res = NULL;
-    if (st != VF_OK) {
-        PyErr_SetString(PyExc_ValueError, err.msg);
-    } else {
-        res = PyList_New((Py_ssize_t)n);
-        for (size_t i = 0; res && i < n; i++) {
-            PyObject *s = PyUnicode_FromString(names[i]);
-            if (!s) {
-                Py_CLEAR(res);
-                break;
-            }
-            PyList_SET_ITEM(res, (Py_ssize_t)i, s);
-        }
-    }
-    PyMem_Free(buf);
-    PyMem_Free(names);
-    return res;
-}
-
-static PyObject *py_known_fields(PyObject *m, PyObject *noarg) {
-    (void)m;
-    (void)noarg;
-    size_t n;
-    const vf_known_field *k = vf_known_fields(&n);
-    PyObject *res = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; res && i < n; i++) {
-        PyObject *t = Py_BuildValue("(sssi)", k[i].header, k[i].column, vf_type_name(k[i].type), k[i].version);
-        if (!t) {
-            Py_CLEAR(res);
-            break;
-        }
-        PyList_SET_ITEM(res, (Py_ssize_t)i, t);
-    }
-    return res;
-}
-
-/* parse_int(bytes) -> int or None (invalid) */
-static PyObject *py_parse_int(PyObject *m, PyObject *arg) {
-    (void)m;
-    char *p;
-    Py_ssize_t n;
-    if (PyBytes_AsStringAndSize(arg, &p, &n) < 0) return NULL;
-    int64_t v;
-    if (vf_parse_int64(p, (size_t)n, &v) != 0) Py_RETURN_NONE;
-    return PyLong_FromLongLong((long long)v);
-}
-
-/* parse_addr(bytes) -> (16 bytes, family) or None */
-static PyObject *py_parse_addr(PyObject *m, PyObject *arg) {
-    (void)m;
-    char *p;
-    Py_ssize_t n;
-    if (PyBytes_AsStringAndSize(arg, &p, &n) < 0) return NULL;
-    uint8_t a[16], fam;
-    if (vf_parse_addr(p, (size_t)n, a, &fam) != 0) Py_RETURN_NONE;
-    return Py_BuildValue("(y#i)", (const char *)a, (Py_ssize_t)16, (int)fam);
-}
-
-/* format_addrs(addrs uint8[n*16], families uint8[n]) -> object array of str */
-static PyObject *py_format_addrs(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *ao, *fo;
-    if (!PyArg_ParseTuple(args, "OO", &ao, &fo)) return NULL;
-    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(ao, NPY_UINT8, 1, 2, NPY_ARRAY_C_CONTIGUOUS);
-    PyArrayObject *f = (PyArrayObject *)PyArray_FROMANY(fo, NPY_UINT8, 1, 1, NPY_ARRAY_C_CONTIGUOUS);
-    PyObject *res = NULL;
-    if (!a || !f) goto out;
-    npy_intp n = PyArray_SIZE(f);
-    if (PyArray_SIZE(a) != n * 16) {
-        PyErr_SetString(PyExc_ValueError, "addrs must hold 16 bytes per family");
-        goto out;
-    }
-    res = PyArray_SimpleNew(1, &n, NPY_OBJECT);
-    if (!res) goto out;
-    const uint8_t *ap = PyArray_DATA(a), *fp = PyArray_DATA(f);
-    PyObject **out = PyArray_DATA((PyArrayObject *)res);
-    for (npy_intp i = 0; i < n; i++) {
-        char buf[64];
-        size_t len = vf_format_addr(ap + 16 * i, fp[i], buf);
-        PyObject *s = PyUnicode_FromStringAndSize(buf, (Py_ssize_t)len);
-        if (!s) {
-            Py_CLEAR(res);
-            goto out;
-        }
-        Py_XSETREF(out[i], s);
-    }
-out:
-    Py_XDECREF(a);
-    Py_XDECREF(f);
-    return res;
-}
-
-/* decode_strings(offsets int64[n+1], data bytes) -> object array of str */
-static PyObject *py_decode_strings(PyObject *m, PyObject *args) {
-    (void)m;
-    PyObject *oo;
-    const char *data;
-    Py_ssize_t dlen;
-    if (!PyArg_ParseTuple(args, "Oy#", &oo, &data, &dlen)) return NULL;
-    PyArrayObject *o = (PyArrayObject *)PyArray_FROMANY(oo, NPY_INT64, 1, 1, NPY_ARRAY_C_CONTIGUOUS);
-    if (!o) return NULL;
-    npy_intp n = PyArray_SIZE(o) - 1;
-    PyObject *res = NULL;
-    if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "offsets must not be empty");
-        goto out;
-    }
-    res = PyArray_SimpleNew(1, &n, NPY_OBJECT);
-    if (!res) goto out;
-    const int64_t *op = PyArray_DATA(o);
-    PyObject **out = PyArray_DATA((PyArrayObject *)res);
-    for (npy_intp i = 0; i < n; i++) {
-        if (op[i] < 0 || op[i + 1] < op[i] || op[i + 1] > dlen) {
-            PyErr_SetString(PyExc_ValueError, "offsets out of range");
-            Py_CLEAR(res);
-            goto out;
-        }
-        PyObject *s = PyUnicode_DecodeUTF8(data + op[i], (Py_ssize_t)(op[i + 1] - op[i]), "replace");
-        if (!s) {
-            Py_CLEAR(res);
-            goto out;
-        }
-        Py_XSETREF(out[i], s);
-    }
-out:
-    Py_DECREF(o);
-    return res;
-}
-
-/* decompress(bytes) -> bytes: a whole gzip (every member) or zstd stream,
- * through the same code the reader uses (ISA-L for gzip when built with it). */
-static PyObject *py_decompress(PyObject *m, PyObject *arg) {
-    Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
-    vf_codec c = vf_sniff(view.buf, (size_t)view.len);
-    char *out = NULL;
-    size_t outlen = 0;
-    vf_error err;
-    memset(&err, 0, sizeof err);
-    vf_status st;
-    if (c == VF_CODEC_NONE) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "not a gzip or zstd stream");
-        return NULL;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    st = vf_decompress(c, view.buf, (size_t)view.len, "<bytes>", &out, &outlen, &err);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&view);
-    if (st != VF_OK) {
-        free(out);
-        return raise_vf_error(m, st, &err);
-    }
-    PyObject *res = PyBytes_FromStringAndSize(out, (Py_ssize_t)outlen);
-    free(out);
-    return res;
-}
-
-static PyObject *py_gzip_backend(PyObject *m, PyObject *noarg) {
-    (void)m;
-    (void)noarg;
-    return PyUnicode_FromString(vf_gzip_backend());
-}
-
-static PyMethodDef methods[] = {
-    {"read", (PyCFunction)(void (*)(void))py_read, METH_VARARGS | METH_KEYWORDS,
-     "read(sources, fields=None, on_error='raise', threads=1, chunk_size=0, max_bad_kept=0) -> dict"},
-    {"parse_log_format", py_parse_log_format, METH_O, "parse_log_format(fmt) -> list of field names"},
-    {"known_fields", py_known_fields, METH_NOARGS, "known_fields() -> [(header, column, type, version)]"},
-    {"parse_int", py_parse_int, METH_O, "parse_int(bytes) -> int or None"},
-    {"parse_addr", py_parse_addr, METH_O, "parse_addr(bytes) -> (16 bytes, family) or None"},
-    {"format_addrs", py_format_addrs, METH_VARARGS, "format_addrs(addrs, families) -> object array"},
-    {"decode_strings", py_decode_strings, METH_VARARGS, "decode_strings(offsets, data) -> object array"},
-    {"decompress", py_decompress, METH_O, "decompress(gzip_or_zstd_bytes) -> bytes"},
-    {"gzip_backend", py_gzip_backend, METH_NOARGS, "gzip_backend() -> 'isa-l' or 'zlib'"},
-    {"_set_parse_error", set_parse_error, METH_O, "register vpcflow.ParseError"},
+static PyMethodDef module_methods[] = {
+    {"_set_errors", set_errors, METH_VARARGS, "_set_errors(ParseError, ParquetError, QueryError): register the classes"},
     {NULL, NULL, 0, NULL},
 };
 
+/* every concern file's table (binding.h) */
+static PyMethodDef *const method_tables[] = {vfpy_text_methods};
+
 static int m_traverse(PyObject *m, visitproc visit, void *arg) {
-    Py_VISIT(get_state(m)->parse_error);
+    for (int i = 0; i < VFPY_NKINDS; i++) Py_VISIT(vfpy_get_state(m)->errors[i]);
     return 0;
 }
 
 static int m_clear(PyObject *m) {
-    Py_CLEAR(get_state(m)->parse_error);
+    for (int i = 0; i < VFPY_NKINDS; i++) Py_CLEAR(vfpy_get_state(m)->errors[i]);
     return 0;
 }
 
@@ -516,13 +222,15 @@ static void m_free(void *m) { m_clear((PyObject *)m); }
 static int m_exec(PyObject *m) {
     if (PyArray_ImportNumPyAPI() < 0) return -1;
     if (PyModule_AddStringConstant(m, "__version__", VF_VERSION_STRING) < 0) return -1;
+    for (size_t i = 0; i < sizeof method_tables / sizeof method_tables[0]; i++)
+        if (PyModule_AddFunctions(m, method_tables[i]) < 0) return -1;
     return 0;
 }
 
 static PyModuleDef_Slot slots[] = {{Py_mod_exec, m_exec}, {0, NULL}};
 
 static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT, "vpcflow._core", "The C core of vpcflow.", sizeof(modstate), methods, slots,
+    PyModuleDef_HEAD_INIT, "vpcflow._core", "The C core of vpcflow.", sizeof(vfpy_state), module_methods, slots,
     m_traverse, m_clear, m_free,
 };
 

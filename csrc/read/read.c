@@ -611,6 +611,7 @@ void vf_table_free(vf_table *t) {
     if (!t) return;
     for (int i = 0; i < t->ncols; i++) {
         free(t->cols[i].name);
+        free(t->cols[i].logical);
         free(t->cols[i].values);
         free(t->cols[i].valid);
         vf_dict_free(t->cols[i].dict);

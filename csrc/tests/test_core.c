@@ -6,6 +6,7 @@
  * "N passed, M failed" and the exit status is non-zero on any failure.
  */
 #include "vf.h"
+#include "check.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,97 +19,6 @@
 #include <snappy-c.h>
 #include <zlib.h>
 #include <zstd.h>
-
-/* ================================================================== */
-/* The tiny framework                                                  */
-/* ================================================================== */
-static long g_pass, g_fail;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            g_pass++;                                                                 \
-        } else {                                                                      \
-            g_fail++;                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                             \
-    } while (0)
-
-#define CHECK_INT(a, b)                                                                            \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        if (a_ == b_) {                                                                            \
-            g_pass++;                                                                              \
-        } else {                                                                                   \
-            g_fail++;                                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
-                    #a, #b, a_, b_);                                                               \
-        }                                                                                          \
-    } while (0)
-
-/* strings, either of which may be NULL (a null value) */
-#define CHECK_STR(a, b)                                                                          \
-    do {                                                                                         \
-        const char *a_ = (a), *b_ = (b);                                                         \
-        if ((!a_ && !b_) || (a_ && b_ && strcmp(a_, b_) == 0)) {                                 \
-            g_pass++;                                                                            \
-        } else {                                                                                 \
-            g_fail++;                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,     \
-                    __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                   \
-        }                                                                                        \
-    } while (0)
-
-#define CHECK_CONTAINS(hay, needle)                                                                \
-    do {                                                                                           \
-        const char *h_ = (hay), *n_ = (needle);                                                    \
-        if (h_ && strstr(h_, n_)) {                                                                \
-            g_pass++;                                                                              \
-        } else {                                                                                   \
-            g_fail++;                                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: \"%s\" contains \"%s\"\n", __FILE__, __LINE__, \
-                    h_ ? h_ : "(null)", n_);                                                       \
-        }                                                                                          \
-    } while (0)
-
-/* A growing string buffer for generated inputs. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 4096;
-        while (nc < b->len + n + 1) nc *= 2;
-        b->p = realloc(b->p, nc);
-        if (!b->p) {
-            perror("realloc");
-            exit(2);
-        }
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    sb_add(b, tmp, (size_t)n);
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static uint64_t g_rng = 0x123456789abcdefULL;
-static uint32_t rnd(void) {
-    g_rng = g_rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(g_rng >> 33);
-}
 
 /* ================================================================== */
 /* Integers                                                            */
@@ -2039,6 +1949,5 @@ int main(void) {
     test_read_sources();
     test_read_parallel();
     rmdir(g_tmpdir);
-    printf("%ld passed, %ld failed\n", g_pass, g_fail);
-    return g_fail ? 1 : 0;
+    return check_summary();
 }
