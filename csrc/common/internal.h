@@ -70,6 +70,24 @@ static inline void vf_buf_put_le32(vf_buf *b, uint32_t v) {
     vf_buf_append(b, t, 4);
 }
 
+/* A bump allocator for many small objects freed together (decoded
+ * metadata, say).  Allocations are 8-byte aligned; vf_arena_free releases
+ * everything.  Not thread-safe: one arena per owner. */
+typedef struct vf_arena_block vf_arena_block;
+typedef struct vf_arena {
+    vf_arena_block *head;
+    size_t used, size;  /* of the head block */
+    size_t total;       /* bytes allocated in all blocks */
+} vf_arena;
+
+/* n bytes (zeroed), or NULL when out of memory. */
+void *vf_arena_alloc(vf_arena *a, size_t n);
+/* n elements of size sz (zeroed), overflow-checked. */
+void *vf_arena_alloc_n(vf_arena *a, size_t n, size_t sz);
+/* A NUL-terminated copy of s[0..n). */
+char *vf_arena_strndup(vf_arena *a, const char *s, size_t n);
+void vf_arena_free(vf_arena *a);
+
 /* 64-bit hash of a byte string (not cryptographic; fast mixing). */
 static inline uint64_t vf_mix64(uint64_t x) {
     x ^= x >> 32;

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 
 const char *vf_status_name(vf_status s) {
@@ -138,6 +139,58 @@ uint8_t *vf_buf_take(vf_buf *b, size_t *len) {
     if (len) *len = b->len;
     memset(b, 0, sizeof *b);
     return p;
+}
+
+/* ---- arenas ------------------------------------------------------- */
+struct vf_arena_block {
+    vf_arena_block *next;
+    max_align_t data[];
+};
+
+void *vf_arena_alloc(vf_arena *a, size_t n) {
+    n = (n + 7) & ~(size_t)7;
+    if (n == 0) n = 8;
+    if (!a->head || a->size - a->used < n) {
+        size_t size = a->size ? a->size * 2 : 4096;
+        if (size > (1u << 20)) size = 1u << 20;
+        if (size < n) size = n;
+        if (size > SIZE_MAX - sizeof(vf_arena_block)) return NULL;
+        vf_arena_block *b = malloc(sizeof *b + size);
+        if (!b) return NULL;
+        b->next = a->head;
+        a->head = b;
+        a->size = size;
+        a->used = 0;
+        a->total += size;
+    }
+    void *p = (char *)a->head->data + a->used;
+    a->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+void *vf_arena_alloc_n(vf_arena *a, size_t n, size_t sz) {
+    if (sz && n > SIZE_MAX / sz) return NULL;
+    return vf_arena_alloc(a, n * sz);
+}
+
+char *vf_arena_strndup(vf_arena *a, const char *s, size_t n) {
+    if (n == SIZE_MAX) return NULL;
+    char *d = vf_arena_alloc(a, n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+void vf_arena_free(vf_arena *a) {
+    vf_arena_block *b = a->head;
+    while (b) {
+        vf_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    memset(a, 0, sizeof *a);
 }
 
 /* ---- parallel for ------------------------------------------------- */
