@@ -149,6 +149,24 @@ typedef struct vf_column {
     vf_dict *dict;    /* string/address only */
 } vf_column;
 
+/* A borrowed, read-only view of one column, for code that consumes columns
+ * it did not produce (the Parquet writer, the query kernels): the Python
+ * layer's NumPy arrays, passed without copies.  Dictionaries are given as
+ * raw arrays, not a vf_dict. */
+typedef struct vf_colview {
+    const char *name;
+    vf_type type;
+    const char *logical;       /* NULL, or as vf_column.logical */
+    int64_t null_count;
+    const void *values;        /* vf_type_width(type) bytes per row; int32 codes (-1 null) for dictionary types */
+    const uint8_t *valid;      /* value types: 1 valid, 0 null; NULL when no nulls */
+    int32_t dict_n;            /* dictionary types: number of entries */
+    const int64_t *dict_offsets; /* STRING/BINARY: entry i is dict_data[dict_offsets[i] .. dict_offsets[i+1]) */
+    const char *dict_data;
+    const uint8_t *dict_addrs; /* ADDR: 16 bytes per entry (IPv4 mapped), and one family byte (4 or 6) each */
+    const uint8_t *dict_fams;
+} vf_colview;
+
 typedef struct vf_bad_record {
     int32_t source;   /* index into the sources */
     int64_t line;     /* 1-based */

@@ -211,6 +211,10 @@ class Column:
         c._dict_values = self._dict_values
         return c
 
+    def _to_core(self) -> tuple:
+        """The column as the C core takes it (csrc/py/binding.h: vfpy_colviews_parse)."""
+        return (self.name, self.type, self._data, self._valid, self._dict, self.null_count, self.logical)
+
     def __repr__(self) -> str:
         lg = f" ({self.logical})" if self.logical else ""
         return f"Column({self.name!r}, {self.type}{lg}, rows={len(self)}, nulls={self.null_count})"
@@ -412,6 +416,10 @@ class Table:
         return Table([self.column(n) for n in names], self.report)
 
     # -- conversion ----------------------------------------------------------
+    def _to_core(self) -> list[tuple]:
+        """The columns as the C core takes them (no copies)."""
+        return [c._to_core() for c in self._cols]
+
     def to_pydict(self) -> dict[str, list[Any]]:
         """``{name: [values]}`` with Python ints/strs and None for null."""
         return {c.name: c.to_pylist() for c in self._cols}

@@ -72,6 +72,25 @@ PyObject *vfpy_dict_to_py(const vf_dict *d);
  * column buffers into NumPy arrays (the table keeps only its metadata). */
 PyObject *vfpy_table_to_py(vf_table *t);
 
+/* Columns passed in from Python: a list of (name, type, values, valid,
+ * dict, null_count, logical) tuples, the shape vfpy_table_to_py() gives and
+ * vpcflow.Table._to_core() returns.  The views borrow the arrays (copying
+ * only those that are not C-contiguous or not of the column's dtype);
+ * `keep` holds what they borrow.  Lengths, types, dictionary shapes and
+ * the range of every code are checked, so consumers can trust them. */
+typedef struct vfpy_colviews {
+    vf_colview *cols;
+    int ncols;
+    int64_t nrows;
+    PyObject *keep;
+} vfpy_colviews;
+
+/* 0 on success; -1 with a Python exception set. */
+int vfpy_colviews_parse(PyObject *list, vfpy_colviews *out);
+void vfpy_colviews_release(vfpy_colviews *v);
+/* The vf_type named by s ("int32", "address", ...), or 0. */
+vf_type vfpy_type_from_name(const char *s);
+
 /* The method tables of the concern files. */
 extern PyMethodDef vfpy_text_methods[];
 

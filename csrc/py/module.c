@@ -197,6 +197,170 @@ PyObject *vfpy_table_to_py(vf_table *t) {
 }
 
 /* ------------------------------------------------------------------ */
+/* columns passed in from Python                                       */
+/* ------------------------------------------------------------------ */
+vf_type vfpy_type_from_name(const char *s) {
+    for (int t = VF_T_INT32; t <= VF_T_UINT64; t++)
+        if (strcmp(s, vf_type_name((vf_type)t)) == 0) return (vf_type)t;
+    return (vf_type)0;
+}
+
+/* A contiguous 1-D array of typenum from o, kept alive in keep; NULL on error. */
+static PyArrayObject *keep_array(PyObject *keep, PyObject *o, int typenum, const char *what, const char *col) {
+    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(o, typenum, 1, 1, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    if (!a) {
+        PyErr_Format(PyExc_TypeError, "column %s: %s must be a 1-D array", col, what);
+        return NULL;
+    }
+    int rc = PyList_Append(keep, (PyObject *)a);
+    Py_DECREF(a); /* the list holds it */
+    return rc < 0 ? NULL : a;
+}
+
+static int parse_dict(PyObject *keep, PyObject *d, vf_colview *v) {
+    const char *kind;
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(d, "sOO", &kind, &a, &b)) return -1;
+    if (strcmp(kind, "address") == 0) {
+        PyArrayObject *addrs = keep_array(keep, a, NPY_UINT8, "address dictionary", v->name);
+        PyArrayObject *fams = addrs ? keep_array(keep, b, NPY_UINT8, "address families", v->name) : NULL;
+        if (!fams) return -1;
+        npy_intp n = PyArray_SIZE(fams);
+        if (PyArray_SIZE(addrs) != 16 * n || n > INT32_MAX) {
+            PyErr_Format(PyExc_ValueError, "column %s: address dictionary of %zd entries needs %zd bytes", v->name,
+                         (Py_ssize_t)n, (Py_ssize_t)(16 * n));
+            return -1;
+        }
+        v->dict_n = (int32_t)n;
+        v->dict_addrs = PyArray_DATA(addrs);
+        v->dict_fams = PyArray_DATA(fams);
+        return 0;
+    }
+    PyArrayObject *offs = keep_array(keep, a, NPY_INT64, "dictionary offsets", v->name);
+    if (!offs) return -1;
+    if (!PyBytes_Check(b) || PyList_Append(keep, b) < 0) {
+        if (!PyErr_Occurred()) PyErr_Format(PyExc_TypeError, "column %s: dictionary data must be bytes", v->name);
+        return -1;
+    }
+    npy_intp n = PyArray_SIZE(offs) - 1;
+    const int64_t *o = PyArray_DATA(offs);
+    if (n < 0 || n > INT32_MAX || o[0] != 0) {
+        PyErr_Format(PyExc_ValueError, "column %s: bad dictionary offsets", v->name);
+        return -1;
+    }
+    for (npy_intp i = 0; i < n; i++)
+        if (o[i + 1] < o[i]) {
+            PyErr_Format(PyExc_ValueError, "column %s: dictionary offsets decrease at %zd", v->name, (Py_ssize_t)i);
+            return -1;
+        }
+    if (o[n] != PyBytes_GET_SIZE(b)) {
+        PyErr_Format(PyExc_ValueError, "column %s: dictionary offsets end at %lld, data holds %zd bytes", v->name,
+                     (long long)o[n], PyBytes_GET_SIZE(b));
+        return -1;
+    }
+    v->dict_n = (int32_t)n;
+    v->dict_offsets = o;
+    v->dict_data = PyBytes_AS_STRING(b);
+    return 0;
+}
+
+/* every code in [-1, n): one pass, no branches in the loop */
+static bool codes_in_range(const int32_t *c, int64_t rows, int32_t n) {
+    int32_t lo = 0, hi = -1;
+    for (int64_t i = 0; i < rows; i++) {
+        lo = c[i] < lo ? c[i] : lo;
+        hi = c[i] > hi ? c[i] : hi;
+    }
+    return lo >= -1 && hi < n;
+}
+
+int vfpy_colviews_parse(PyObject *list, vfpy_colviews *out) {
+    memset(out, 0, sizeof *out);
+    PyObject *seq = PySequence_Fast(list, "columns must be a list");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    out->keep = PyList_New(0);
+    out->cols = PyMem_Calloc((size_t)(n ? n : 1), sizeof *out->cols);
+    if (!out->keep || !out->cols) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto fail;
+    }
+    if (PyList_Append(out->keep, seq) < 0) goto fail;
+    out->ncols = (int)n;
+    out->nrows = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        vf_colview *v = &out->cols[i];
+        PyObject *name, *vals, *valid, *dict, *logical = Py_None;
+        const char *tname;
+        long long nulls;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "UsOOOL|O", &name, &tname, &vals, &valid, &dict, &nulls,
+                              &logical))
+            goto fail;
+        v->name = PyUnicode_AsUTF8(name);
+        if (!v->name) goto fail;
+        v->type = vfpy_type_from_name(tname);
+        if (!v->type) {
+            PyErr_Format(PyExc_ValueError, "column %s: unknown type '%s'", v->name, tname);
+            goto fail;
+        }
+        v->null_count = nulls;
+        if (logical != Py_None && !(v->logical = PyUnicode_AsUTF8(logical))) goto fail;
+        PyArrayObject *va = keep_array(out->keep, vals, vfpy_npy_type(v->type), "values", v->name);
+        if (!va) goto fail;
+        int64_t rows = (int64_t)PyArray_SIZE(va);
+        if (out->nrows >= 0 && rows != out->nrows) {
+            PyErr_Format(PyExc_ValueError, "column %s has %lld rows, the others %lld", v->name, (long long)rows,
+                         (long long)out->nrows);
+            goto fail;
+        }
+        out->nrows = rows;
+        v->values = PyArray_DATA(va);
+        if (valid != Py_None) {
+            PyArrayObject *ok = keep_array(out->keep, valid, NPY_BOOL, "validity", v->name);
+            if (!ok) goto fail;
+            if (PyArray_SIZE(ok) != rows) {
+                PyErr_Format(PyExc_ValueError, "column %s: validity and values differ in length", v->name);
+                goto fail;
+            }
+            v->valid = PyArray_DATA(ok);
+        }
+        if (vf_type_is_dict(v->type)) {
+            if (dict == Py_None) {
+                PyErr_Format(PyExc_ValueError, "column %s: a %s column needs a dictionary", v->name, tname);
+                goto fail;
+            }
+            if (parse_dict(out->keep, dict, v) < 0) goto fail;
+            if ((v->type == VF_T_ADDR) != (v->dict_addrs != NULL)) {
+                PyErr_Format(PyExc_ValueError, "column %s: dictionary kind does not match type %s", v->name, tname);
+                goto fail;
+            }
+            bool ok;
+            Py_BEGIN_ALLOW_THREADS
+            ok = codes_in_range(v->values, rows, v->dict_n);
+            Py_END_ALLOW_THREADS
+            if (!ok) {
+                PyErr_Format(PyExc_ValueError, "column %s: a code is outside its dictionary of %d entries", v->name,
+                             (int)v->dict_n);
+                goto fail;
+            }
+        }
+    }
+    if (out->nrows < 0) out->nrows = 0;
+    Py_DECREF(seq);
+    return 0;
+fail:
+    Py_DECREF(seq);
+    vfpy_colviews_release(out);
+    return -1;
+}
+
+void vfpy_colviews_release(vfpy_colviews *v) {
+    PyMem_Free(v->cols);
+    Py_XDECREF(v->keep);
+    memset(v, 0, sizeof *v);
+}
+
+/* ------------------------------------------------------------------ */
 /* the module                                                          */
 /* ------------------------------------------------------------------ */
 static PyMethodDef module_methods[] = {
