@@ -712,14 +712,14 @@ static vf_status dec_union_body(dec *d, const pq_type *t, uint8_t *obj) {
         int wire, id;
         if ((st = th_field(r, &last, &wire, &id)) != VF_OK) return st;
         if (wire == TH_STOP) break;
-        if (members++) return th_fail(r, at, "more than one member in a union");
         int i = find_field(t, id);
+        set_where(r, t, i >= 0 ? t->fields[i].name : NULL);
+        if (members++) return th_fail(r, at, "more than one member in a union");
         if (i < 0) {
             if ((st = th_skip(r, wire, false)) != VF_OK) return st; /* stays `unknown` */
             continue;
         }
         const pq_field *m = &t->fields[i];
-        set_where(r, t, m->name);
         if (wire != TH_STRUCT) { /* skipped like a mistyped field: stays `unknown` */
             if ((st = th_skip(r, wire, false)) != VF_OK) return st;
             continue;
