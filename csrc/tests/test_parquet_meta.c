@@ -690,7 +690,8 @@ static void test_roundtrip_pages(void) {
     roundtrip_page(&v1, &d, &b);
     CHECK(d.has_crc && d.crc == INT32_MIN && d.uncompressed_page_size == INT32_MAX);
     CHECK(d.has_data_page_header && d.data_page_header.num_values == 5);
-    CHECK(d.data_page_header.encoding == PQ_RLE_DICTIONARY && d.data_page_header.repetition_level_encoding == PQ_BIT_PACKED);
+    CHECK(d.data_page_header.encoding == PQ_RLE_DICTIONARY);
+    CHECK(d.data_page_header.repetition_level_encoding == PQ_BIT_PACKED);
     CHECK(d.data_page_header.has_statistics);
     check_full_stats(&d.data_page_header.statistics);
     v1.data_page_header.has_statistics = false;
@@ -1395,9 +1396,11 @@ static void test_malformed_footers(void) {
     expect_ok(MIN_HEAD "0cc801" "1931" "000201" "00" "00");
 
     /* required fields */
-    expect_fail("1502" "191c" "480172" "00" "290c" "00", "FileMetaData.num_rows: required field missing from the struct at byte 0", 0);
+    expect_fail("1502" "191c" "480172" "00" "290c" "00",
+                "FileMetaData.num_rows: required field missing from the struct at byte 0", 0);
     expect_fail("1502" "191c" "1500" "00" "1600" "190c" "00", "SchemaElement.name: required field missing", 4);
-    expect_fail("1602" "191c" "480172" "00" "1600" "190c" "00", "FileMetaData.version: required field has the wrong type", 0);
+    expect_fail("1602" "191c" "480172" "00" "1600" "190c" "00",
+                "FileMetaData.version: required field has wire type i64, expected i32, in the struct at byte 0", 0);
     expect_fail("1502" "191c" "480172" "00" "1600" "191c" "1900" "1600" "01c801" "00" "00",
                 "RowGroup.num_rows: required field missing", 12);
     expect_fail("1502" "191c" "480172" "00" "1600" "191c" "191c" "00" "1600" "1600" "00" "00",
@@ -1412,17 +1415,20 @@ static void test_malformed_footers(void) {
                 "LogicalType.LIST: more than one member in a union at byte 10", 10);
 
     /* sizes and counts */
-    expect_fail("1502" "191c" "480172" "00" "1601" "190c" "00", "FileMetaData.num_rows: negative value -1 at byte 9", 9);
+    expect_fail("1502" "191c" "480172" "00" "1601" "190c" "00",
+                "FileMetaData.num_rows: negative value -1 at byte 9", 9);
     expect_fail("1502" "19fc" "ffffffff07" "00", "FileMetaData.schema: list of 2147483647 elements cannot fit", 3);
     expect_fail("1502" "19fc" "8080808010" "00", "list size 4294967296 out of range", 3);
     expect_fail("1502" "191c" "4805" "72" "00", "SchemaElement.name: binary of 5 bytes but only", 5);
-    expect_fail("1502" "191c" "4802" "7200" "00" "1600" "190c" "00", "SchemaElement.name: string contains a NUL byte", 5);
+    expect_fail("1502" "191c" "4802" "7200" "00" "1600" "190c" "00",
+                "SchemaElement.name: string contains a NUL byte", 5);
     expect_fail("1502" "0502" "04" "00", "FileMetaData.version: duplicate field at byte 2", 2);
     expect_fail("15" "8080808010" "00", "FileMetaData.version: value does not fit an i32 at byte 1", 1);
     expect_fail("1502" "191c" "480172" "1c" "01", "SchemaElement.num_children: truncated varint at byte 9", 9);
     expect_fail(MIN_HEAD "0ec801" "00", "FileMetaData: invalid field type 14", 12);
     /* a required list whose elements are of another type is skipped, then missing */
-    expect_fail("1502" "1915" "02" "1600" "190c" "00", "FileMetaData.schema: required field has the wrong type", 0);
+    expect_fail("1502" "1915" "02" "1600" "190c" "00",
+                "FileMetaData.schema: required field has wire type list, expected a list of struct", 0);
 }
 
 static void test_deep_nesting(void) {
