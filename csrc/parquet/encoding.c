@@ -168,7 +168,9 @@ PQ_INLINE void pack_bits(uint8_t *dst, const void *v, size_t n, int bw, int isz)
     int nb = 0;
     if (bw == 0) return;
     for (size_t i = 0; i < n; i++) {
-        uint64_t x = isz == 1 ? ((const uint8_t *)v)[i] : isz == 4 ? ((const uint32_t *)v)[i] : ((const uint64_t *)v)[i];
+        uint64_t x = isz == 1   ? ((const uint8_t *)v)[i]
+                     : isz == 4 ? ((const uint32_t *)v)[i]
+                                : ((const uint64_t *)v)[i];
         x &= mask;
         acc |= x << nb;
         int tot = nb + bw;
@@ -739,8 +741,9 @@ vf_status pq_dlba_decode(const uint8_t *p, size_t n, pq_view *out, size_t count,
         uint32_t len;
         if ((st = len_next(&l, &len, err)) != VF_OK) return st;
         if (len > (size_t)(end - data))
-            return vf_fail(err, VF_EFORMAT, "DELTA_LENGTH_BYTE_ARRAY: value %zu of %u bytes overruns the data (%zu left)",
-                           i, (unsigned)len, (size_t)(end - data));
+            return vf_fail(err, VF_EFORMAT,
+                           "DELTA_LENGTH_BYTE_ARRAY: value %zu of %u bytes overruns the data (%zu left)", i,
+                           (unsigned)len, (size_t)(end - data));
         out[i].p = data;
         out[i].n = len;
         data += len;
@@ -767,12 +770,15 @@ vf_status pq_dba_decode(const uint8_t *p, size_t n, pq_view *out, size_t count, 
         uint64_t need = 0;
         const uint8_t *sp = data;
         for (size_t j = 0; j < k; j++) {
-            if ((st = len_next(&pre, &pl[j], err)) != VF_OK || (st = len_next(&suf, &sl[j], err)) != VF_OK) return st;
+            if ((st = len_next(&pre, &pl[j], err)) != VF_OK || (st = len_next(&suf, &sl[j], err)) != VF_OK)
+                return st;
             if (pl[j] > prev_len)
-                return vf_fail(err, VF_EFORMAT, "DELTA_BYTE_ARRAY: value %zu: prefix of %u bytes but the previous value has %zu",
+                return vf_fail(err, VF_EFORMAT,
+                               "DELTA_BYTE_ARRAY: value %zu: prefix of %u bytes but the previous value has %zu",
                                i0 + j, (unsigned)pl[j], prev_len);
             if (sl[j] > (size_t)(end - sp))
-                return vf_fail(err, VF_EFORMAT, "DELTA_BYTE_ARRAY: value %zu: suffix of %u bytes overruns the data (%zu left)",
+                return vf_fail(err, VF_EFORMAT,
+                               "DELTA_BYTE_ARRAY: value %zu: suffix of %u bytes overruns the data (%zu left)",
                                i0 + j, (unsigned)sl[j], (size_t)(end - sp));
             sp += sl[j];
             prev_len = (size_t)pl[j] + sl[j];

@@ -872,6 +872,20 @@ static uint64_t hash_i64(int64_t v) {
     return pq_xxhash64(b, 8, 0);
 }
 
+/* Every hash is in the filter, and inserting them into an empty one of
+ * the same size gives the same bitset. */
+static void bloom_same(const uint8_t *bits, size_t nbytes, const uint64_t *h, size_t n) {
+    uint8_t *mine = calloc(1, nbytes);
+    int missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        missing += !pq_bloom_check(bits, nbytes, h[i]);
+        pq_bloom_insert(mine, nbytes, h[i]);
+    }
+    CHECK_INT(missing, 0);
+    CHECK_MEM(mine, bits, nbytes);
+    free(mine);
+}
+
 static void test_bloom(void) {
     /* sizes: the spec's formula, as pyarrow computes them */
     for (size_t i = 0; i < sizeof bloom_pa_sizes / sizeof *bloom_pa_sizes; i++)
@@ -881,37 +895,20 @@ static void test_bloom(void) {
     CHECK_INT(pq_bloom_bytes(UINT64_MAX, 0.01), 128 << 20);
     CHECK_INT(pq_bloom_bytes(1000, 1e-300), 128 << 20);
 
-    /* parquet-mr's filter of its strings: every one is found, and a filter
-     * built here from them is the same bitset */
-    uint8_t *mine = calloc(1, bloom_mr_bits_len);
-    int missing = 0;
-    for (size_t i = 0; i < bloom_mr_vals_n; i++) {
-        missing += !pq_bloom_check(bloom_mr_bits, bloom_mr_bits_len, hash_str(bloom_mr_vals[i]));
-        pq_bloom_insert(mine, bloom_mr_bits_len, hash_str(bloom_mr_vals[i]));
-    }
-    CHECK_INT(missing, 0);
-    CHECK_MEM(mine, bloom_mr_bits, bloom_mr_bits_len);
+    /* parquet-mr's filter of its strings and pyarrow's of INT64 and of
+     * strings: every value is found, and a filter built here from the same
+     * values is the same bitset */
+    uint64_t h[100];
+    for (size_t i = 0; i < bloom_mr_vals_n; i++) h[i] = hash_str(bloom_mr_vals[i]);
+    bloom_same(bloom_mr_bits, bloom_mr_bits_len, h, bloom_mr_vals_n);
     CHECK(!pq_bloom_check(bloom_mr_bits, bloom_mr_bits_len, hash_str("not there")));
-    free(mine);
-    /* pyarrow's, of INT64 and of strings */
-    mine = calloc(1, bloom_pa_i64_bits_len);
-    for (size_t i = 0; i < bloom_pa_i64_vals_n; i++) {
-        missing += !pq_bloom_check(bloom_pa_i64_bits, bloom_pa_i64_bits_len, hash_i64(bloom_pa_i64_vals[i]));
-        pq_bloom_insert(mine, bloom_pa_i64_bits_len, hash_i64(bloom_pa_i64_vals[i]));
-    }
-    CHECK_INT(missing, 0);
-    CHECK_MEM(mine, bloom_pa_i64_bits, bloom_pa_i64_bits_len);
-    free(mine);
-    mine = calloc(1, bloom_pa_str_bits_len);
-    for (size_t i = 0; i < bloom_pa_str_vals_n; i++) {
-        missing += !pq_bloom_check(bloom_pa_str_bits, bloom_pa_str_bits_len, hash_str(bloom_pa_str_vals[i]));
-        pq_bloom_insert(mine, bloom_pa_str_bits_len, hash_str(bloom_pa_str_vals[i]));
-    }
-    CHECK_INT(missing, 0);
-    CHECK_MEM(mine, bloom_pa_str_bits, bloom_pa_str_bits_len);
-    free(mine);
+    for (size_t i = 0; i < bloom_pa_i64_vals_n; i++) h[i] = hash_i64(bloom_pa_i64_vals[i]);
+    bloom_same(bloom_pa_i64_bits, bloom_pa_i64_bits_len, h, bloom_pa_i64_vals_n);
+    for (size_t i = 0; i < bloom_pa_str_vals_n; i++) h[i] = hash_str(bloom_pa_str_vals[i]);
+    bloom_same(bloom_pa_str_bits, bloom_pa_str_bits_len, h, bloom_pa_str_vals_n);
 
     /* no false negatives; false positives near the rate asked for */
+    int missing = 0;
     size_t ndv = 20000, nb = pq_bloom_bytes(ndv, 0.01);
     uint8_t *bits = calloc(1, nb);
     for (size_t i = 0; i < ndv; i++) pq_bloom_insert(bits, nb, hash_i64((int64_t)i * 7919));
