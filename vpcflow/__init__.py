@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from . import _core as _core
 from .errors import ParquetError, ParseError, QueryError
+from .pqwrite import WriteReport, write_parquet
 from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_text, read_logs
 from .table import BadRecord, Column, ParseReport, Schema, Table
 
@@ -36,8 +37,10 @@ __all__ = [
     "ParseReport",
     "Schema",
     "Table",
+    "WriteReport",
     "parse_text",
     "read_logs",
     "synth",
+    "write_parquet",
     "__version__",
 ]

@@ -25,3 +25,24 @@ def decode_strings(offsets: npt.ArrayLike, data: bytes) -> npt.NDArray[np.object
 def decompress(data: bytes | bytearray | memoryview) -> bytes: ...
 def gzip_backend() -> str: ...
 def _set_errors(parse_error: type, parquet_error: type, query_error: type) -> None: ...
+def write_parquet(
+    columns: list[tuple[Any, ...]],
+    path: str | bytes,
+    codec: int = ...,
+    level: int = ...,
+    row_group_rows: int = ...,
+    row_group_bytes: int = ...,
+    page_bytes: int = ...,
+    page_version: int = ...,
+    dictionary: bool = ...,
+    dictionary_page_limit: int = ...,
+    int_encoding: int = ...,
+    statistics: bool = ...,
+    page_index: bool = ...,
+    bloom_columns: Sequence[str | bytes] | None = ...,
+    bloom_fpp: float = ...,
+    metadata: Sequence[tuple[str | bytes, str | bytes]] | None = ...,
+    threads: int = ...,
+    fail_after_bytes: int = ...,
+) -> dict[str, Any]: ...
+def parquet_created_by() -> str: ...
