@@ -28,6 +28,8 @@
  */
 #include "aggop.h"
 
+#include <sys/mman.h>
+
 #define DIRECT_MAX ((uint64_t)1 << 20)    /* most direct groups */
 #define DIRECT_BYTES ((uint64_t)128 << 20) /* most direct state bytes per worker */
 #define SERIAL_MERGE 32768                 /* fewer groups than this merge serially */
@@ -72,7 +74,10 @@ typedef struct gtab {
     uint64_t *keys;   /* hashed strategies: W words per group */
     hslot *slot;
     size_t scap;      /* a power of two */
-    int sshift;       /* slot = hash >> sshift */
+    int sshift;       /* slot = hash >> sshift: the top bits, so slots are in hash order ... */
+    bool low;         /* ... or slot = hash & (scap - 1), for a merge partition's table: its keys
+                         share their top bits and arrive in hash order, which would pile them
+                         into one ever-growing probe run */
     pset *ds;         /* per COUNT_DISTINCT */
 } gtab;
 
@@ -125,8 +130,9 @@ static bool pset_reserve(pset *s, size_t need) {
     if (need * 2 <= s->cap) return true;
     size_t cap = s->cap ? s->cap : 64;
     while (cap < need * 2) cap *= 2;
-    pent *e = calloc(cap, sizeof *e);
+    pent *e = vf_malloc_n(cap, sizeof *e); /* written, not calloc'd: see slots_alloc */
     if (!e) return false;
+    memset(e, 0, cap * sizeof *e);
     for (size_t i = 0; i < s->cap; i++) {
         if (!s->e[i].g1) continue;
         size_t j = pair_hash(s->e[i].g1 - 1, s->e[i].v) & (cap - 1);
@@ -153,6 +159,42 @@ static inline void pset_add(pset *s, uint32_t g, uint64_t v) {
 /* ================================================================== */
 /* Group tables                                                        */
 /* ================================================================== */
+static inline size_t slot_of(const gtab *t, uint64_t h) { return t->low ? h & (t->scap - 1) : h >> t->sshift; }
+
+/* Slot arrays of 4 MiB and more come from mmap, backed by huge pages where
+ * the kernel allows: a table of millions of groups is touched at random,
+ * and 4 KiB pages would cost a fault and a TLB miss for nearly every one.
+ * They are written once up front: a probe reads a slot before writing it,
+ * and a page first read maps the shared zero page, whose replacement on
+ * the write then flushes the TLBs of every CPU running this process. */
+#define BIG_SLOTS ((size_t)4 << 20)
+
+static hslot *slots_alloc(size_t n) {
+    size_t bytes = n * sizeof(hslot);
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (bytes >= BIG_SLOTS) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return NULL;
+        madvise(p, bytes, MADV_HUGEPAGE);
+        memset(p, 0, bytes);
+        return p;
+    }
+#endif
+    hslot *p = vf_malloc_n(n, sizeof(hslot));
+    if (p) memset(p, 0, n * sizeof(hslot));
+    return p;
+}
+
+static void slots_free(hslot *p, size_t n) {
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (p && n * sizeof(hslot) >= BIG_SLOTS) {
+        munmap(p, n * sizeof(hslot));
+        return;
+    }
+#endif
+    free(p);
+}
+
 static void gtab_free(const gplan *g, gtab *t) {
     for (int a = 0; t->st && a < g->naggs; a++) {
         vf_agg_free(&g->agg[a], t->st[a], t->ng);
@@ -163,7 +205,7 @@ static void gtab_free(const gplan *g, gtab *t) {
     free(t->ds);
     free(t->rows);
     free(t->keys);
-    free(t->slot);
+    slots_free(t->slot, t->scap);
     memset(t, 0, sizeof *t);
 }
 
@@ -225,20 +267,23 @@ static bool ht_reserve(const gplan *g, gtab *t, size_t need) {
     int bits = 0;
     while (cap < need * 2) cap *= 2;
     while (((size_t)1 << bits) < cap) bits++;
-    hslot *slot = calloc(cap, sizeof *slot);
+    hslot *slot = slots_alloc(cap), *old = t->slot;
     if (!slot) return false;
-    int W = g->W, shift = 64 - bits;
-    for (size_t gi = 0; gi < t->ng; gi++) {
-        const uint64_t *k = t->keys + gi * (size_t)W;
-        uint64_t h = hash_words(k, W);
-        size_t s = h >> shift;
-        while (slot[s].g) s = (s + 1) & (cap - 1);
-        slot[s] = (hslot){W == 1 ? k[0] : h, (uint32_t)gi + 1, 0};
-    }
-    free(t->slot);
+    size_t oldcap = t->scap;
     t->slot = slot;
     t->scap = cap;
-    t->sshift = shift;
+    t->sshift = 64 - bits;
+    /* Move the groups over in the old slots' order: for a table in hash
+     * order that is a sequential pass over both tables. */
+    int W = g->W;
+    for (size_t i = 0; i < oldcap; i++) {
+        if (!old[i].g) continue;
+        uint64_t h = W == 1 ? vf_mix64(old[i].k) : old[i].k;
+        size_t s = slot_of(t, h);
+        while (slot[s].g) s = (s + 1) & (cap - 1);
+        slot[s] = old[i];
+    }
+    slots_free(old, oldcap);
     return true;
 }
 
@@ -246,13 +291,12 @@ static bool ht_reserve(const gplan *g, gtab *t, size_t need) {
 static inline void probe(gtab *t, const uint64_t *keys, const uint64_t *h, int n, uint32_t *gid, const int W) {
     hslot *slot = t->slot;
     size_t mask = t->scap - 1;
-    int sh = t->sshift;
     if (t->scap > 8192)
-        for (int i = 0; i < n; i++) __builtin_prefetch(&slot[h[i] >> sh]);
+        for (int i = 0; i < n; i++) __builtin_prefetch(&slot[slot_of(t, h[i])]);
     for (int i = 0; i < n; i++) {
         const uint64_t *kw = keys + (size_t)i * W;
         uint64_t tag = W == 1 ? kw[0] : h[i];
-        size_t s = h[i] >> sh;
+        size_t s = slot_of(t, h[i]);
         for (;;) {
             hslot *e = &slot[s];
             if (!e->g) {
@@ -701,35 +745,52 @@ static bool direct_merge_distinct(gplan *g) {
     return true;
 }
 
+/* The next entries of partition p of table s, from scan position *pos on:
+ * up to VF_MORSEL of them into b, or (b NULL) all of them counted. */
+static size_t part_next(const gplan *g, const gtab *s, size_t p, size_t *pos, fbuf *b) {
+    int W = g->W, logp = LOG_PARTS, tb = 64 - s->sshift;
+    /* the partition's run of slots; a table smaller than the partitions is scanned whole */
+    size_t lo = tb >= logp ? p << (tb - logp) : 0, len = tb >= logp ? s->scap >> logp : s->scap, n = 0;
+    for (; *pos < s->scap && (!b || n < VF_MORSEL); (*pos)++) {
+        const hslot *e = &s->slot[(lo + *pos) & (s->scap - 1)];
+        if (*pos >= len && (tb < logp || !e->g)) { /* past the run: up to the first empty slot */
+            *pos = s->scap;
+            break;
+        }
+        if (!e->g) continue;
+        uint64_t h = W == 1 ? vf_mix64(e->k) : e->k;
+        if (h >> (64 - logp) != p) continue;
+        if (b) {
+            b->sg[n] = e->g - 1;
+            b->h[n] = h;
+            if (W == 1) b->kbuf[n] = e->k; /* the slot holds the key */
+            else memcpy(b->kbuf + n * (size_t)W, s->keys + (size_t)(e->g - 1) * W, (size_t)W * 8);
+        }
+        n++;
+    }
+    return n;
+}
+
 /* partition p of every table into g->part[p] */
 static void part_merge_task(void *ctx, size_t p, int worker) {
     (void)worker;
     gplan *g = ctx;
     gtab *d = &g->part[p];
-    int W = g->W, logp = LOG_PARTS;
-    fbuf *b = fbuf_new(W);
+    fbuf *b = fbuf_new(g->W);
     bool ok = b && gtab_start(g, d);
+    d->low = true;
+    /* room for every entry at once: no growing while merging */
+    size_t need = 0;
+    for (int ti = 0; ti < g->ntabs; ti++) {
+        size_t pos = 0;
+        need += part_next(g, g->tabs[ti], p, &pos, NULL);
+    }
+    ok = ok && ht_reserve(g, d, need);
     for (int ti = 0; ti < g->ntabs && ok; ti++) {
         gtab *s = g->tabs[ti];
-        int tb = 64 - s->sshift;
-        size_t lo = tb >= logp ? p << (tb - logp) : 0, len = tb >= logp ? s->scap >> logp : s->scap;
-        int n = 0;
-        for (size_t i = 0; i < s->scap; i++) {
-            const hslot *e = &s->slot[(lo + i) & (s->scap - 1)];
-            if (i >= len && (tb < logp || !e->g)) break; /* past the run: up to the first empty slot */
-            if (!e->g) continue;
-            uint64_t h = W == 1 ? vf_mix64(e->k) : e->k;
-            if (h >> (64 - logp) != p) continue;
-            b->sg[n] = e->g - 1;
-            b->h[n] = h;
-            memcpy(b->kbuf + (size_t)n * W, s->keys + (size_t)(e->g - 1) * W, (size_t)W * 8);
-            if (++n == VF_MORSEL) {
-                ok = fold(g, d, s, b->sg, b->kbuf, b->h, n, b->dg, g->map ? g->map[ti] : NULL, p);
-                n = 0;
-                if (!ok) break;
-            }
-        }
-        if (ok && n) ok = fold(g, d, s, b->sg, b->kbuf, b->h, n, b->dg, g->map ? g->map[ti] : NULL, p);
+        size_t pos = 0, n;
+        while (ok && (n = part_next(g, s, p, &pos, b)) > 0)
+            ok = fold(g, d, s, b->sg, b->kbuf, b->h, (int)n, b->dg, g->map ? g->map[ti] : NULL, p);
     }
     fbuf_free(b);
     if (!ok) g->part_oom[p] = true;
