@@ -123,6 +123,25 @@ def _index(table: Table, c: ColumnRef) -> int:
     return names.index(c)
 
 
+class _Cols:
+    """The columns a call uses, in order of first use: the core checks every
+    column it is given (a pass over dictionary codes), so it gets only these."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.pos: dict[int, int] = {}
+
+    def __call__(self, c: ColumnRef) -> int:
+        i = _index(self.table, c)
+        return self.pos.setdefault(i, len(self.pos))
+
+    def core(self) -> list[tuple]:
+        cols = self.table.columns
+        if not self.pos and cols:  # one column at least: it gives the row count
+            self(0)
+        return [cols[i]._to_core() for i in self.pos]
+
+
 def _sel(sel: Selection) -> np.ndarray | None:
     return None if sel is None else np.ascontiguousarray(sel, dtype=np.int64)
 
@@ -131,13 +150,13 @@ def _lut_value(v: Any) -> int:
     return 2 if v is None else int(v)
 
 
-def _program(table: Table, program: Program) -> list[tuple]:
+def _program(cols: _Cols, program: Program) -> list[tuple]:
     """Names to indexes, sets and tables to the arrays the core takes."""
     out: list[tuple] = []
     for node in program:
         op, args = node[0], tuple(node[1:])
         if op == "col" and len(args) == 1:
-            out.append(("col", _index(table, args[0])))
+            out.append(("col", cols(args[0])))
         elif op == "in" and len(args) == 1:
             vals = args[0] if isinstance(args[0], np.ndarray) else list(args[0])
             out.append(("in", np.unique(np.asarray(vals, dtype=np.int64))))
@@ -171,13 +190,17 @@ def dict_lut(column: Column, values: Iterable[Any], negate: bool = False) -> np.
 def check(table: Table, program: Program) -> str:
     """The result kind of a program (``"bool"``, ``"int"``, ``"float"`` or
     ``"codes"``); ValueError naming the bad node if it cannot run."""
-    return _core.expr_check(table._to_core(), _program(table, program))
+    cols = _Cols(table)
+    prog = _program(cols, program)
+    return _core.expr_check(cols.core(), prog)
 
 
 def filter(table: Table, program: Program, sel: Selection = None, threads: int | None = None) -> np.ndarray:
     """The rows (of ``sel``, in its order, or of the table) where the bool
     program is true (not false, not null), as int64 row indices."""
-    return _core.filter(table._to_core(), _program(table, program), _sel(sel), _threads(threads))
+    cols = _Cols(table)
+    prog = _program(cols, program)
+    return _core.filter(cols.core(), prog, _sel(sel), _threads(threads))
 
 
 def evaluate(table: Table, program: Program, sel: Selection = None,
@@ -185,32 +208,28 @@ def evaluate(table: Table, program: Program, sel: Selection = None,
     """The program's value for each row (of ``sel``): ``(values, valid, kind)``
     with values int64 (``int``), float64 (``float``) or bool (``bool``), and
     valid a bool array (True where not null) or None when nothing is null."""
-    values, valid, kind = _core.eval(table._to_core(), _program(table, program), _sel(sel), _threads(threads))
+    cols = _Cols(table)
+    prog = _program(cols, program)
+    values, valid, kind = _core.eval(cols.core(), prog, _sel(sel), _threads(threads))
     if kind == "bool":
         values = values.astype(bool)
     return values, valid, kind
 
 
-def _agg(table: Table, a: AggLike) -> tuple[tuple[str, int, int, int], str, Column | None]:
+def _agg(cols: _Cols, a: AggLike) -> tuple[tuple[str, int, int, int], str, Column | None]:
     if not isinstance(a, Agg):
         a = Agg(*a)
     if a.op not in AGG_OPS:
         raise ValueError(f"unknown aggregate {a.op!r}; known: {', '.join(AGG_OPS)}")
-    col = -1 if a.column is None else _index(table, a.column)
-    col2 = -1 if a.column2 is None else _index(table, a.column2)
+    table = cols.table
     if a.op == "count_all":
-        col = 0
-    elif col < 0:
+        return (a.op, 0, -1, int(a.param)), a.name or "count(*)", None
+    if a.column is None:
         raise ValueError(f"aggregate {a.op!r} needs a column")
-    src = table.columns[col] if col >= 0 and a.op != "count_all" else None
-    if a.name:
-        name = a.name
-    elif a.op == "count_all":
-        name = "count(*)"
-    else:
-        args = ", ".join(table.column_names[c] for c in (col, col2) if c >= 0)
-        name = f"{a.op}({args})"
-    return (a.op, col, col2, int(a.param)), name, src
+    src = table.columns[_index(table, a.column)]
+    named = [table.columns[_index(table, c)].name for c in (a.column, a.column2) if c is not None]
+    col, col2 = cols(a.column), -1 if a.column2 is None else cols(a.column2)
+    return (a.op, col, col2, int(a.param)), a.name or f"{a.op}({', '.join(named)})", src
 
 
 _DTYPE_TYPES = {np.dtype(t): t for t in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -230,18 +249,19 @@ def group_agg(table: Table, keys: Sequence[ColumnRef], aggs: Sequence[AggLike], 
     "multi") forces a grouping method, for tests; the one used is in the
     result's ``strategy`` attribute.
     """
-    key_idx = [_index(table, k) for k in keys]
-    specs = [_agg(table, a) for a in aggs]
-    kout, aout, used = _core.group_agg(table._to_core(), key_idx, [s for s, _, _ in specs], _sel(sel),
-                                       _threads(threads), strategy)
-    cols: list[Column] = []
-    for i, (values, valid) in zip(key_idx, kout):
-        src = table.columns[i]
-        cols.append(_result_column(src.name, src, values, valid))
+    cols = _Cols(table)
+    key_idx = [cols(k) for k in keys]
+    specs = [_agg(cols, a) for a in aggs]
+    kout, aout, used = _core.group_agg(cols.core(), key_idx, [s for s, _, _ in specs], _sel(sel), _threads(threads),
+                                       strategy)
+    result: list[Column] = []
+    for k, (values, valid) in zip(keys, kout):
+        src = table.columns[_index(table, k)]
+        result.append(_result_column(src.name, src, values, valid))
     for (spec, name, src), (values, valid) in zip(specs, aout):
         keep_type = spec[0] in ("arg_min", "arg_max")
-        cols.append(_result_column(name, src if keep_type else None, values, valid))
-    out = Table(cols)
+        result.append(_result_column(name, src if keep_type else None, values, valid))
+    out = Table(result)
     out.strategy = used  # type: ignore[attr-defined]
     return out
 

@@ -14,7 +14,7 @@
  *
  * Run.  Morsels are spread over the workers; each worker keeps its own
  * group table (ids, row counts, one state array per aggregate) and, for
- * COUNT_DISTINCT, a hash set of (group, value) pairs.  Per morsel: the
+ * COUNT_DISTINCT, the list of its (group, value) pairs.  Per morsel: the
  * group id of every row (a gather for DIRECT, one batched probe for the
  * hashed strategies), then one tight loop per aggregate over the ids.
  *
@@ -25,6 +25,12 @@
  * probe run that spills past its end).  Partitions are merged in parallel,
  * each into a table of its own, and concatenated for the output.  Few
  * groups are merged serially into the first table instead.
+ *
+ * COUNT_DISTINCT.  Appending pairs costs a sequential write per row; a hash
+ * set over millions of pairs would cost a cache miss.  Once every group has
+ * its output row, the pairs of all workers are scattered by output row into
+ * ranges (a counting sort), and each range is deduplicated in a set small
+ * enough for the cache, counting per group.
  */
 #include "aggop.h"
 
@@ -66,6 +72,12 @@ typedef struct pset {
     size_t cap, n;
 } pset;
 
+/* a list of (group, value) pairs */
+typedef struct pvec {
+    pent *e;
+    size_t n, cap;
+} pvec;
+
 typedef struct gtab {
     bool ready;
     size_t ng, gcap;
@@ -78,7 +90,7 @@ typedef struct gtab {
     bool low;         /* ... or slot = hash & (scap - 1), for a merge partition's table: its keys
                          share their top bits and arrive in hash order, which would pile them
                          into one ever-growing probe run */
-    pset *ds;         /* per COUNT_DISTINCT */
+    pvec *dp;         /* per COUNT_DISTINCT: the pairs seen */
 } gtab;
 
 typedef struct gwork {
@@ -105,20 +117,17 @@ typedef struct gplan {
     gtab *part;              /* P partition tables */
     bool *part_oom;
     uint64_t **map;          /* per table: group -> partition << 32 | group there (COUNT_DISTINCT) */
+    uint32_t **map32;        /* serial merge: per table after the first, group -> group in the first */
+    uint32_t *dpos;          /* DIRECT: group -> output row (COUNT_DISTINCT) */
     /* output */
     gtab **fin;              /* the tables the groups come from */
     uint32_t **gl;           /* their group lists (NULL: all) */
     size_t *cnt, *off;
     int nfin;
-    int64_t **dcnt;          /* per final table and distinct aggregate: counts by group */
+    int64_t **dcnt;          /* per distinct aggregate: counts by output row */
     vf_groups *out;
     int64_t *nulls;          /* per final table and output column */
     int *overflow;           /* per final table: 1 + an integer SUM that overflowed, or 0 */
-    /* COUNT_DISTINCT with partitions: per table and distinct aggregate, its
-     * pairs (group there + 1, value) ordered by partition, and where each
-     * partition's run starts */
-    pent **bucket;
-    size_t **boff;
 } gplan;
 
 /* ================================================================== */
@@ -154,6 +163,17 @@ static inline void pset_add(pset *s, uint32_t g, uint64_t v) {
     }
     s->e[j] = (pent){v, g + 1, 0};
     s->n++;
+}
+
+static bool pvec_reserve(pvec *v, size_t need) {
+    if (need <= v->cap) return true;
+    size_t cap = v->cap ? 2 * v->cap : 4096;
+    while (cap < need) cap *= 2;
+    pent *e = vf_realloc_n(v->e, cap, sizeof *e);
+    if (!e) return false;
+    v->e = e;
+    v->cap = cap;
+    return true;
 }
 
 /* ================================================================== */
@@ -200,9 +220,9 @@ static void gtab_free(const gplan *g, gtab *t) {
         vf_agg_free(&g->agg[a], t->st[a], t->ng);
         free(t->st[a]);
     }
-    for (int d = 0; t->ds && d < g->ndist; d++) free(t->ds[d].e);
+    for (int d = 0; t->dp && d < g->ndist; d++) free(t->dp[d].e);
     free(t->st);
-    free(t->ds);
+    free(t->dp);
     free(t->rows);
     free(t->keys);
     slots_free(t->slot, t->scap);
@@ -241,8 +261,8 @@ static void gtab_init_groups(const gplan *g, gtab *t, size_t from, size_t to) {
 
 static bool gtab_start(const gplan *g, gtab *t) {
     t->st = calloc((size_t)g->naggs + 1, sizeof *t->st);
-    t->ds = calloc((size_t)g->ndist + 1, sizeof *t->ds);
-    if (!t->st || !t->ds) return false;
+    t->dp = calloc((size_t)g->ndist + 1, sizeof *t->dp);
+    if (!t->st || !t->dp) return false;
     t->ready = true;
     if (g->strat == VF_GS_DIRECT) {
         if (!gtab_grow(g, t, g->D)) return false;
@@ -447,13 +467,18 @@ static void agg_morsel(gplan *g, gwork *w, int64_t base, int n) {
         aggin in;
         agg_inputs(g, A, w, base, n, &in);
         if (A->dset >= 0) {
-            pset *s = &t->ds[A->dset];
-            if (!pset_reserve(s, s->n + (size_t)n)) {
+            pvec *v = &t->dp[A->dset];
+            if (!pvec_reserve(v, v->n + (size_t)n)) {
                 w->oom = true;
                 return;
             }
-            for (int i = 0; i < n; i++)
-                if (!in.valid || in.valid[i]) pset_add(s, gid[i], in.k[i]);
+            pent *e = v->e;
+            size_t m = v->n;
+            for (int i = 0; i < n; i++) { /* branch-free: write every row, keep the valid ones */
+                e[m] = (pent){in.k[i], gid[i], 0};
+                m += in.valid ? in.valid[i] : 1;
+            }
+            v->n = m;
         } else if (!vf_agg_update(A, t->st[a], &in)) {
             w->oom = true;
             return;
@@ -708,7 +733,7 @@ static bool serial_merge(gplan *g) {
     bool ok = b != NULL;
     for (int t = 1; t < g->ntabs && ok; t++) {
         gtab *s = g->tabs[t];
-        uint32_t *map = g->ndist ? malloc((s->ng ? s->ng : 1) * sizeof *map) : NULL;
+        uint32_t *map = g->ndist ? g->map32[t] = malloc((s->ng ? s->ng : 1) * sizeof *map) : NULL;
         if (g->ndist && !map) ok = false;
         for (size_t lo = 0; lo < s->ng && ok; lo += VF_MORSEL) {
             int n = (int)(s->ng - lo < VF_MORSEL ? s->ng - lo : VF_MORSEL);
@@ -719,30 +744,9 @@ static bool serial_merge(gplan *g) {
             ok = fold(g, d, s, b->sg, s->keys + lo * W, b->h, n, b->dg, NULL, 0);
             if (ok && map) memcpy(map + lo, b->dg, (size_t)n * sizeof *map);
         }
-        /* the other table's distinct pairs, in the first table's groups */
-        for (int k = 0; k < g->ndist && ok; k++) {
-            pset *ds = &d->ds[k], *ss = &s->ds[k];
-            ok = pset_reserve(ds, ds->n + ss->n);
-            for (size_t i = 0; ok && i < ss->cap; i++)
-                if (ss->e[i].g1) pset_add(ds, map[ss->e[i].g1 - 1], ss->e[i].v);
-        }
-        free(map);
     }
     fbuf_free(b);
     return ok;
-}
-
-/* DIRECT: the other tables' distinct pairs into the first (same group ids) */
-static bool direct_merge_distinct(gplan *g) {
-    gtab *d = g->tabs[0];
-    for (int t = 1; t < g->ntabs; t++)
-        for (int k = 0; k < g->ndist; k++) {
-            pset *ds = &d->ds[k], *ss = &g->tabs[t]->ds[k];
-            if (!pset_reserve(ds, ds->n + ss->n)) return false;
-            for (size_t i = 0; i < ss->cap; i++)
-                if (ss->e[i].g1) pset_add(ds, ss->e[i].g1 - 1, ss->e[i].v);
-        }
-    return true;
 }
 
 /* The next entries of partition p of table s, from scan position *pos on:
@@ -796,61 +800,6 @@ static void part_merge_task(void *ctx, size_t p, int worker) {
     if (!ok) g->part_oom[p] = true;
 }
 
-/* table ti's distinct pairs, in the partitions' group ids, ordered by partition (a counting sort) */
-static void bucket_task(void *ctx, size_t ti, int worker) {
-    (void)worker;
-    gplan *g = ctx;
-    const uint64_t *map = g->map[ti];
-    for (int k = 0; k < g->ndist; k++) {
-        const pset *s = &g->tabs[ti]->ds[k];
-        size_t i = ti * (size_t)g->ndist + (size_t)k, *off = g->boff[i];
-        pent *e = g->bucket[i] = vf_malloc_n(s->n, sizeof *e);
-        if (!e) {
-            g->part_oom[0] = true;
-            return;
-        }
-        for (size_t j = 0; j < s->cap; j++)
-            if (s->e[j].g1) off[(map[s->e[j].g1 - 1] >> 32) + 1]++;
-        for (int p = 0; p < g->P; p++) off[p + 1] += off[p];
-        size_t pos[1 << LOG_PARTS];
-        memcpy(pos, off, sizeof pos);
-        for (size_t j = 0; j < s->cap; j++)
-            if (s->e[j].g1) {
-                uint64_t m = map[s->e[j].g1 - 1];
-                e[pos[m >> 32]++] = (pent){s->e[j].v, (uint32_t)m + 1, 0};
-            }
-    }
-}
-
-/* the pairs of partition p, from every table, into its own sets */
-static void part_distinct_task(void *ctx, size_t p, int worker) {
-    (void)worker;
-    gplan *g = ctx;
-    pset *ds = g->part[p].ds;
-    for (int k = 0; k < g->ndist; k++)
-        for (int ti = 0; ti < g->ntabs; ti++) {
-            size_t i = (size_t)ti * (size_t)g->ndist + (size_t)k, lo = g->boff[i][p], hi = g->boff[i][p + 1];
-            if (!pset_reserve(&ds[k], ds[k].n + (hi - lo))) {
-                g->part_oom[p] = true;
-                return;
-            }
-            for (size_t j = lo; j < hi; j++) pset_add(&ds[k], g->bucket[i][j].g1 - 1, g->bucket[i][j].v);
-        }
-}
-
-static bool part_distinct(gplan *g) {
-    size_t nb = (size_t)g->ntabs * (size_t)g->ndist;
-    g->bucket = calloc(nb, sizeof *g->bucket);
-    g->boff = calloc(nb, sizeof *g->boff);
-    if (!g->bucket || !g->boff) return false;
-    for (size_t i = 0; i < nb; i++)
-        if (!(g->boff[i] = calloc((size_t)g->P + 1, sizeof(size_t)))) return false;
-    vf_parallel_for((size_t)g->ntabs, g->workers, bucket_task, g);
-    if (g->part_oom[0]) return false;
-    vf_parallel_for((size_t)g->P, g->workers, part_distinct_task, g);
-    return true;
-}
-
 static vf_status merge(gplan *g, vf_error *err) {
     g->tabs = calloc((size_t)g->workers + 1, sizeof *g->tabs);
     g->part_oom = calloc((size_t)1 << LOG_PARTS, sizeof *g->part_oom);
@@ -869,9 +818,10 @@ static vf_status merge(gplan *g, vf_error *err) {
     bool ok = true;
     if (g->strat == VF_GS_DIRECT) {
         vf_parallel_for((size_t)vf_ceil_div((int64_t)g->D, DCHUNK), g->workers, direct_merge_task, g);
-        ok = !g->part_oom[0] && direct_merge_distinct(g);
+        ok = !g->part_oom[0];
     } else if (total < SERIAL_MERGE) {
-        ok = serial_merge(g);
+        g->map32 = calloc((size_t)g->ntabs, sizeof *g->map32);
+        ok = g->map32 && serial_merge(g);
     } else {
         g->P = 1 << LOG_PARTS;
         g->part = calloc((size_t)g->P, sizeof *g->part);
@@ -883,8 +833,6 @@ static vf_status merge(gplan *g, vf_error *err) {
                 ok = (g->map[t] = vf_malloc_n(g->tabs[t]->ng, 8)) != NULL;
         }
         if (ok) vf_parallel_for((size_t)g->P, g->workers, part_merge_task, g);
-        for (int p = 0; ok && p < g->P; p++) ok = !g->part_oom[p];
-        if (ok && g->ndist) ok = part_distinct(g);
         for (int p = 0; ok && p < g->P; p++) ok = !g->part_oom[p];
     }
     return ok ? VF_OK : vf_fail(err, VF_ENOMEM, "out of memory");
@@ -900,7 +848,7 @@ static vf_status pick_final(gplan *g, vf_error *err) {
     g->gl = calloc((size_t)g->nfin, sizeof *g->gl);
     g->cnt = calloc((size_t)g->nfin + 1, sizeof *g->cnt);
     g->off = calloc((size_t)g->nfin + 1, sizeof *g->off);
-    g->dcnt = calloc((size_t)g->nfin * (size_t)(g->ndist + 1), sizeof *g->dcnt);
+    g->dcnt = calloc((size_t)g->ndist + 1, sizeof *g->dcnt);
     if (!g->fin || !g->gl || !g->cnt || !g->off || !g->dcnt) return vf_fail(err, VF_ENOMEM, "out of memory");
     for (int f = 0; f < g->nfin; f++) {
         gtab *t = g->P ? &g->part[f] : g->tabs[0];
@@ -915,17 +863,122 @@ static vf_status pick_final(gplan *g, vf_error *err) {
             }
             g->cnt[f] = k;
         }
-        for (int d = 0; d < g->ndist; d++) {
-            int64_t *c = calloc(t->ng ? t->ng : 1, sizeof *c);
-            if (!c) return vf_fail(err, VF_ENOMEM, "out of memory");
-            g->dcnt[f * g->ndist + d] = c;
-            const pset *s = &t->ds[d];
-            for (size_t i = 0; i < s->cap; i++)
-                if (s->e[i].g1) c[s->e[i].g1 - 1]++;
-        }
         g->off[f + 1] = g->off[f] + g->cnt[f];
     }
     return VF_OK;
+}
+
+/* ---- COUNT_DISTINCT: pairs by output row, deduplicated per range of rows ---- */
+/* pairs per range, about: the range's set (twice as many 16-byte slots) stays within L2 */
+#define DRANGE_PAIRS 8192
+
+typedef struct dctx {
+    gplan *g;
+    int d;          /* the distinct aggregate */
+    int shift;      /* range = output row >> shift */
+    size_t nq;      /* ranges */
+    size_t *off;    /* (table, range) -> where its pairs go: ranges in order, tables within */
+    pent *buf;      /* the pairs, g1 = output row + 1 */
+    bool oom;
+} dctx;
+
+/* the output row of group gid of table t */
+static inline uint32_t out_row(const gplan *g, int t, uint32_t gid) {
+    if (g->strat == VF_GS_DIRECT) return g->dpos[gid];
+    if (g->P) {
+        uint64_t m = g->map[t][gid];
+        return (uint32_t)(g->off[m >> 32] + (uint32_t)m);
+    }
+    return t == 0 ? gid : g->map32[t][gid];
+}
+
+static void dcount_task(void *ctx, size_t t, int worker) {
+    (void)worker;
+    dctx *c = ctx;
+    const pvec *v = &c->g->tabs[t]->dp[c->d];
+    size_t *off = c->off + t * c->nq;
+    for (size_t i = 0; i < v->n; i++) off[out_row(c->g, (int)t, v->e[i].g1) >> c->shift]++;
+}
+
+static void dscatter_task(void *ctx, size_t t, int worker) {
+    (void)worker;
+    dctx *c = ctx;
+    const pvec *v = &c->g->tabs[t]->dp[c->d];
+    size_t *off = c->off + t * c->nq;
+    for (size_t i = 0; i < v->n; i++) {
+        uint32_t r = out_row(c->g, (int)t, v->e[i].g1);
+        c->buf[off[r >> c->shift]++] = (pent){v->e[i].v, r + 1, 0};
+    }
+}
+
+/* range q: its pairs into a set, counting each new one for its row */
+static void ddedup_task(void *ctx, size_t q, int worker) {
+    (void)worker;
+    dctx *c = ctx;
+    const gplan *g = c->g;
+    /* after the scatter, off[t][q] is where table t's run of range q ends */
+    const size_t *last = c->off + (size_t)(g->ntabs - 1) * c->nq;
+    size_t lo = q ? last[q - 1] : 0, hi = last[q];
+    pset s = {NULL, 0, 0};
+    if (!pset_reserve(&s, hi - lo)) {
+        c->oom = true;
+        return;
+    }
+    int64_t *cnt = g->dcnt[c->d];
+    for (size_t i = lo; i < hi; i++) {
+        size_t before = s.n;
+        pset_add(&s, c->buf[i].g1 - 1, c->buf[i].v);
+        cnt[c->buf[i].g1 - 1] += s.n != before;
+    }
+    free(s.e);
+}
+
+static vf_status count_distinct(gplan *g, vf_error *err) {
+    size_t rows = g->off[g->nfin];
+    if (g->strat == VF_GS_DIRECT) { /* group id -> output row */
+        g->dpos = vf_malloc_n(g->D, sizeof *g->dpos);
+        if (!g->dpos) return vf_fail(err, VF_ENOMEM, "out of memory");
+        for (size_t j = 0; j < g->cnt[0]; j++) g->dpos[g->gl[0] ? g->gl[0][j] : j] = (uint32_t)j;
+    }
+    dctx c = {.g = g};
+    vf_status st = VF_OK;
+    for (c.d = 0; c.d < g->ndist && st == VF_OK; c.d++) {
+        size_t total = 0;
+        for (int t = 0; t < g->ntabs; t++) total += g->tabs[t]->dp[c.d].n;
+        /* ranges of 2^shift rows, about DRANGE_PAIRS pairs each */
+        size_t want = total / DRANGE_PAIRS + 1;
+        for (c.shift = 0; rows && ((rows - 1) >> c.shift) + 1 > want; c.shift++) {}
+        c.nq = rows ? ((rows - 1) >> c.shift) + 1 : 1;
+        free(c.off);
+        c.off = calloc(c.nq * (size_t)g->ntabs, sizeof *c.off);
+        g->dcnt[c.d] = calloc(rows ? rows : 1, sizeof(int64_t));
+        c.buf = vf_malloc_n(total, sizeof *c.buf);
+        if (!g->dcnt[c.d] || !c.buf || !c.off) {
+            free(c.buf);
+            st = vf_fail(err, VF_ENOMEM, "out of memory");
+            break;
+        }
+        /* count per (table, range), turn into starts (ranges in order, tables within), scatter */
+        vf_parallel_for((size_t)g->ntabs, g->workers, dcount_task, &c);
+        size_t pos = 0;
+        for (size_t q = 0; q < c.nq; q++)
+            for (int t = 0; t < g->ntabs; t++) {
+                size_t n = c.off[(size_t)t * c.nq + q];
+                c.off[(size_t)t * c.nq + q] = pos;
+                pos += n;
+            }
+        vf_parallel_for((size_t)g->ntabs, g->workers, dscatter_task, &c);
+        vf_parallel_for(c.nq, g->workers, ddedup_task, &c);
+        free(c.buf);
+        if (c.oom) st = vf_fail(err, VF_ENOMEM, "out of memory");
+        /* the tables' pairs are no longer needed */
+        for (int t = 0; t < g->ntabs; t++) {
+            free(g->tabs[t]->dp[c.d].e);
+            g->tabs[t]->dp[c.d] = (pvec){NULL, 0, 0};
+        }
+    }
+    free(c.off);
+    return st;
 }
 
 static vf_status alloc_col(vf_outcol *o, vf_type t, size_t n, bool nullable) {
@@ -982,15 +1035,18 @@ static void output_task(void *ctx, size_t f, int worker) {
     for (int k = 0; k < g->nkeys; k++) nulls[k] = put_keys(g, k, t, g->gl[f], n, &g->out->keys[k], off);
     for (int a = 0; a < g->naggs; a++) {
         const gagg *A = &g->agg[a];
-        const void *st = A->dset >= 0 ? (const void *)g->dcnt[f * g->ndist + A->dset] : t->st[a];
         bool ovf = false;
-        nulls[g->nkeys + a] = vf_agg_final(A, st, t->rows, g->gl[f], n, &g->out->aggs[a], off, &ovf);
+        if (A->dset >= 0) /* counts by output row */
+            nulls[g->nkeys + a] = vf_agg_final(A, g->dcnt[A->dset] + off, t->rows, NULL, n, &g->out->aggs[a], off, &ovf);
+        else
+            nulls[g->nkeys + a] = vf_agg_final(A, t->st[a], t->rows, g->gl[f], n, &g->out->aggs[a], off, &ovf);
         if (ovf && !g->overflow[f]) g->overflow[f] = a + 1;
     }
 }
 
 static vf_status output(gplan *g, vf_error *err) {
     vf_status st = pick_final(g, err);
+    if (st == VF_OK && g->ndist) st = count_distinct(g, err);
     if (st != VF_OK) return st;
     vf_groups *o = g->out;
     size_t total = g->off[g->nfin];
@@ -1047,16 +1103,11 @@ static void plan_free(gplan *g) {
     }
     for (int p = 0; g->part && p < g->P; p++) gtab_free(g, &g->part[p]);
     for (int t = 0; g->map && t < g->ntabs; t++) free(g->map[t]);
-    for (int i = 0; g->bucket && g->boff && i < g->ntabs * g->ndist; i++) {
-        free(g->bucket[i]);
-        free(g->boff[i]);
-    }
-    free(g->bucket);
-    free(g->boff);
-    for (int f = 0; f < g->nfin; f++) {
-        if (g->gl) free(g->gl[f]);
-        for (int d = 0; g->dcnt && d < g->ndist; d++) free(g->dcnt[f * g->ndist + d]);
-    }
+    for (int f = 0; g->gl && f < g->nfin; f++) free(g->gl[f]);
+    for (int d = 0; g->dcnt && d < g->ndist; d++) free(g->dcnt[d]);
+    for (int t = 0; g->map32 && t < g->ntabs; t++) free(g->map32[t]);
+    free(g->map32);
+    free(g->dpos);
     free(g->map);
     free(g->part);
     free(g->part_oom);
