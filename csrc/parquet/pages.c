@@ -171,13 +171,19 @@ static void gather(const uint8_t *dict, const uint32_t *idx, size_t n, size_t w,
 }
 
 /* Spread nn dense values over the n rows whose valid byte is 1, from the
- * back so that it works in place; null rows get `fill`. */
+ * back so that it works in place; null rows get `fill`.  Branch-free (nulls
+ * fall at random): before row i is written, k counts the valid rows below
+ * it, so v[k] (k <= i, not yet overwritten) is row i's value when it has one. */
 #define SPREAD(T)                                                                                      \
     do {                                                                                               \
         T *v_ = (T *)(void *)vals;                                                                     \
-        T f_ = (T)fill;                                                                                \
+        const T f_ = (T)fill;                                                                          \
         size_t k_ = nn;                                                                                \
-        for (size_t i = n; i-- > 0;) v_[i] = valid[i] ? v_[--k_] : f_;                                 \
+        for (size_t i = n; i-- > 0;) {                                                                 \
+            k_ -= valid[i];                                                                            \
+            T x_ = v_[k_];                                                                             \
+            v_[i] = valid[i] ? x_ : f_;                                                                \
+        }                                                                                              \
     } while (0)
 
 static void spread(uint8_t *vals, const uint8_t *valid, size_t n, size_t nn, size_t w, int fill) {
