@@ -355,9 +355,6 @@ static vf_status decode_values(chunk *c, const page *pg, size_t count, uint8_t *
         return st == VF_OK ? put_views(c, v, count, (int32_t *)(void *)out) : st;
     }
     if (c->conv == CONV_NONE) return decode_fixed(c, enc, p, len, count, out);
-    if (c->pw && count > len / c->pw && enc != PQ_DELTA_BYTE_ARRAY && enc != PQ_DELTA_LENGTH_BYTE_ARRAY)
-        return fail(c, "%s: %zu values of %zu bytes need more than the %zu bytes of the page", enc_name(enc), count,
-                    c->pw, len);
     uint8_t *tmp = scratch(&c->s->vals, count, c->pw);
     if (!tmp) return oom(c);
     vf_status st = decode_fixed(c, enc, p, len, count, tmp);
