@@ -152,7 +152,7 @@ def _read_everything(data: bytes) -> None:
                 f.bloom_may_contain(i, c.name, [1, "10.0.0.1", 2.5, b"x"])
         if sum(f.row_group(i).num_rows for i in range(m.num_row_groups)) > 1 << 20:
             return  # a footer may claim any row count: allocating for it is not a bug
-        cols = [c.name for c in m.schema if c.type]
+        cols = [c.name for c in m.schema if c.type and "\ufffd" not in c.name]  # (a name not UTF-8 cannot be asked for)
         if cols:
             t = f.read(columns=cols, threads=2)
             for c in t.columns:

@@ -618,6 +618,7 @@ static vf_status read_header(chunk *c, size_t pos, size_t n, pq_page_header *h, 
 static vf_status read_sequential(chunk *c, size_t pos, size_t end, int64_t rows) {
     int64_t row = 0;
     for (c->loc.page = 0; row < rows; c->loc.page++) {
+        c->loc.offset = (int64_t)pos;
         if (pos >= end)
             return fail(c, "the column chunk ends after %lld of the row group's %lld rows", (long long)row,
                         (long long)rows);

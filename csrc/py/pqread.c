@@ -179,7 +179,7 @@ static PyObject *annotation(const pq_schema_elem *e) {
 
 static PyObject *leaf_info(const pq_file *f, const pq_leaf *l) {
     const pq_schema_elem *e = &f->meta.schema[l->schema_index];
-    return Py_BuildValue("{s:s,s:s,s:N,s:N,s:N,s:N,s:O,s:i,s:i,s:i,s:N}", "name", l->name, "physical",
+    return Py_BuildValue("{s:N,s:s,s:N,s:N,s:N,s:N,s:O,s:i,s:i,s:i,s:N}", "name", vfpy_text(l->name), "physical",
                          pq_type_name(l->physical), "annotation", annotation(e), "logical",
                          l->logical ? PyUnicode_FromString(l->logical) : Py_NewRef(Py_None), "type",
                          l->vtype ? PyUnicode_FromString(vf_type_name(l->vtype)) : Py_NewRef(Py_None), "unreadable",
@@ -263,7 +263,7 @@ static PyObject *chunk_info(const pq_file *f, int rg, int c) {
     }
 #define OPT_I64(has, v) ((has) ? PyLong_FromLongLong((long long)(v)) : Py_NewRef(Py_None))
     return Py_BuildValue(
-        "{s:s,s:s,s:s,s:N,s:L,s:L,s:L,s:L,s:N,s:N,s:O,s:N,s:N,s:O,s:O,s:N,s:N}", "name", l->name, "physical",
+        "{s:N,s:s,s:s,s:N,s:L,s:L,s:L,s:L,s:N,s:N,s:O,s:N,s:N,s:O,s:O,s:N,s:N}", "name", vfpy_text(l->name), "physical",
         pq_type_name(md->type), "codec", vf_block_name(md->codec), "encodings", encs, "num_values",
         (long long)md->num_values, "total_compressed_size", (long long)md->total_compressed_size,
         "total_uncompressed_size", (long long)md->total_uncompressed_size, "data_page_offset",
