@@ -140,6 +140,7 @@ class FileMetadata:
         schema: one :class:`ColumnInfo` per leaf column.
         version: the format version the writer declared.
         size: the file's size in bytes.
+        row_group_rows: the rows of each row group.
     """
 
     num_rows: int
@@ -149,6 +150,7 @@ class FileMetadata:
     schema: list[ColumnInfo]
     version: int
     size: int
+    row_group_rows: list[int]
 
     def column(self, name: str) -> ColumnInfo:
         """The :class:`ColumnInfo` named ``name``."""
@@ -382,7 +384,7 @@ class ParquetFile:
             self._md = FileMetadata(
                 num_rows=d["num_rows"], num_row_groups=d["num_row_groups"], created_by=d["created_by"],
                 key_value_metadata=_kv(d["key_value_metadata"]), schema=[ColumnInfo(**c) for c in d["schema"]],
-                version=d["version"], size=d["size"])
+                version=d["version"], size=d["size"], row_group_rows=d["row_group_rows"])
         return self._md
 
     @property
@@ -398,8 +400,8 @@ class ParquetFile:
     def num_row_groups(self) -> int:
         return self.metadata.num_row_groups
 
-    def _leaf(self, name: str) -> ColumnInfo:
-        return self.metadata.column(name)
+    def _leaf(self, column: str | int) -> ColumnInfo:
+        return self.metadata.schema[column] if isinstance(column, int) else self.metadata.column(column)
 
     def row_group(self, i: int) -> RowGroupInfo:
         """Row group ``i``: rows, sizes, and per column its codec, encodings,
@@ -425,10 +427,11 @@ class ParquetFile:
         """Every row group's :class:`RowGroupInfo`, in order."""
         return (self.row_group(i) for i in range(self.num_row_groups))
 
-    def page_index(self, row_group: int, column: str) -> list[PageInfo] | None:
-        """The page index of one column chunk: a :class:`PageInfo` per data
-        page, or None when the file has no page index for it.  Decoded on
-        demand (the footer does not hold it)."""
+    def page_index(self, row_group: int, column: str | int) -> list[PageInfo] | None:
+        """The page index of one column chunk (a column name, or its index in
+        :attr:`schema`): a :class:`PageInfo` per data page, or None when the
+        file has no page index for it.  Decoded on demand (the footer does
+        not hold it)."""
         pages = _core.pq_page_index(self._h, row_group, column)
         if pages is None:
             return None
@@ -436,7 +439,7 @@ class ParquetFile:
         return [PageInfo(first, n, off, size, _decimal(mn, logical), _decimal(mx, logical), nulls, null_page)
                 for first, n, off, size, mn, mx, nulls, null_page in pages]
 
-    def bloom_may_contain(self, row_group: int, column: str, values: Iterable[Any]) -> bool:
+    def bloom_may_contain(self, row_group: int, column: str | int, values: Iterable[Any]) -> bool:
         """False when the column chunk's bloom filter proves that none of
         ``values`` is in it; True when one may be, or there is no filter.
 
@@ -522,13 +525,14 @@ def _normalize_plan(f: ParquetFile, plan: FilePlan) -> tuple[list | None, int, i
     out: list[tuple[int, list[tuple[int, int]] | None]] = []
     rows = 0
     n = f.num_row_groups
+    rg_rows = f.metadata.row_group_rows
     for rg, ranges in plan:
         rg = int(rg)
         if not 0 <= rg < n:
             raise IndexError(f"{f.path}: no row group {rg} (the file has {n})")
         if ranges is None:
             out.append((rg, None))
-            rows += f.row_group(rg).num_rows
+            rows += rg_rows[rg]
             continue
         merged = _merge_ranges(ranges)
         if merged:  # a row group with no rows wanted is not read at all

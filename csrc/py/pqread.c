@@ -202,11 +202,21 @@ static PyObject *py_pq_metadata(PyObject *m, PyObject *cap) {
         else PyList_SET_ITEM(schema, i, d);
     }
     if (!schema) return NULL;
-    return Py_BuildValue("{s:L,s:i,s:i,s:N,s:N,s:N,s:n,s:I}", "num_rows", (long long)md->num_rows, "num_row_groups",
-                         md->n_row_groups, "version", (int)md->version, "created_by",
+    PyObject *rows = PyList_New(md->n_row_groups); /* what planning needs without decoding every row group */
+    for (int i = 0; rows && i < md->n_row_groups; i++) {
+        PyObject *n = PyLong_FromLongLong(md->row_groups[i].num_rows);
+        if (!n) Py_CLEAR(rows);
+        else PyList_SET_ITEM(rows, i, n);
+    }
+    if (!rows) {
+        Py_DECREF(schema);
+        return NULL;
+    }
+    return Py_BuildValue("{s:L,s:i,s:i,s:N,s:N,s:N,s:n,s:I,s:N}", "num_rows", (long long)md->num_rows,
+                         "num_row_groups", md->n_row_groups, "version", (int)md->version, "created_by",
                          md->created_by ? vfpy_text(md->created_by) : Py_NewRef(Py_None), "key_value_metadata",
                          kv_list(md->kv, md->n_kv), "schema", schema, "size", (Py_ssize_t)f->size, "footer_length",
-                         (unsigned)f->footer_len);
+                         (unsigned)f->footer_len, "row_group_rows", rows);
 }
 
 static PyObject *stat_value(const pq_leaf *l, int kind, const pq_stat_value *v) {
