@@ -440,6 +440,16 @@ def test_address_columns_stay_strings_when_a_value_is_not_an_address(tmp_path):
     assert vpcflow.read_parquet(path, addresses=["srcaddr"]).schema["dstaddr"] == "string"
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_one_non_address_in_the_last_row_group_keeps_a_string_column(tmp_path, threads):
+    vals = [f"10.0.{i // 250}.{i % 250}" for i in range(5000)]
+    pq.write_table(pa.table({"dstaddr": vals}), tmp_path / "1.parquet", row_group_size=1000)
+    pq.write_table(pa.table({"dstaddr": vals[:10] + ["unknown"]}), tmp_path / "2.parquet", use_dictionary=False)
+    t = vpcflow.read_parquet(tmp_path, threads=threads)
+    assert t.schema["dstaddr"] == "string" and t["dstaddr"].tolist() == vals + vals[:10] + ["unknown"]
+    assert vpcflow.read_parquet(tmp_path / "1.parquet", threads=threads).schema["dstaddr"] == "address"
+
+
 def test_the_pandas_sample_reads(samples_dir):
     t = vpcflow.read_parquet(samples_dir / "flowlogs-reader-pandas.parquet")
     assert t.num_rows == 3

@@ -14,7 +14,8 @@
  * Dictionary pages are converted once, when they are read: a data page's
  * indices then gather converted values, or, for byte strings, are
  * remapped to the codes of the chunk's vf_dict (no remap when the page
- * dictionary went in as codes 0..n-1).
+ * dictionary went in as codes 0..n-1).  Address columns parse each
+ * distinct string once, as it enters the dictionary.
  */
 #include "encoding.h"
 #include "rdint.h"
@@ -299,9 +300,22 @@ static vf_status decode_views(chunk *c, int enc, const uint8_t *p, size_t len, s
     return VF_OK;
 }
 
-/* Byte strings into the chunk's dictionary: their codes at out. */
+/* Byte strings into the chunk's dictionary: their codes at out.  An
+ * address column parses each one; one that is not an address stops the
+ * chunk (j->not_addr), which the caller reads again as strings. */
 static vf_status put_views(chunk *c, const pq_view *v, size_t count, int32_t *out) {
     vf_dict *d = c->j->dict;
+    if (c->j->vtype == VF_T_ADDR) {
+        for (size_t i = 0; i < count; i++) {
+            uint8_t addr[16], fam;
+            if (vf_parse_addr((const char *)v[i].p, v[i].n, addr, &fam) != 0) {
+                c->j->not_addr = true;
+                return vf_fail(c->err, VF_EPARSE, "not an address");
+            }
+            if ((out[i] = vf_dict_put_addr(d, addr, fam)) < 0) return oom(c);
+        }
+        return VF_OK;
+    }
     for (size_t i = 0; i < count; i++) {
         int32_t code = vf_dict_put_str(d, (const char *)v[i].p, v[i].n);
         if (code < 0) return oom(c);
@@ -505,6 +519,7 @@ static vf_status load_dictionary(chunk *c, const pq_page_header *h, const uint8_
             return fail(c, "dictionary page: %zu values do not fit its %zu bytes", n, len);
         pq_view *v = NULL;
         if ((st = decode_views(c, PQ_PLAIN, p, len, n, &v)) != VF_OK) return st;
+        if (!vf_dict_reserve(c->j->dict, n, c->j->vtype == VF_T_ADDR ? 0 : len)) return oom(c);
         int32_t *map = vf_realloc_n(c->dict_map, n ? n : 1, sizeof *map);
         if (!map) return oom(c);
         c->dict_map = map;
@@ -729,8 +744,7 @@ vf_status pq_read_chunk(pq_chunk_job *j, pq_scratch *s, vf_error *err) {
     vf_status st = setup(&c);
     size_t start = 0, end = 0;
     if (st == VF_OK) st = pq_chunk_range(j->f, j->rg, j->leaf, &start, &end, err);
-    if (st == VF_OK && c.conv == CONV_BYTES && !j->dict &&
-        !(j->dict = vf_dict_new(j->vtype == VF_T_BINARY ? VF_T_BINARY : VF_T_STRING)))
+    if (st == VF_OK && c.conv == CONV_BYTES && !j->dict && !(j->dict = vf_dict_new(j->vtype)))
         st = oom(&c);
     if (st == VF_OK) {
         pq_column_index *ci = NULL;

@@ -53,7 +53,7 @@ void pq_scratch_free(pq_scratch *s);
 typedef struct pq_chunk_job {
     const pq_file *f;
     int rg, leaf;
-    vf_type vtype;            /* the output type (STRING and BINARY both give codes) */
+    vf_type vtype;            /* the output type: STRING, BINARY and ADDR (strings parsed) give codes */
     const pq_range *ranges;   /* rows wanted, NULL: all */
     size_t nranges;
     bool check_crc;
@@ -62,6 +62,7 @@ typedef struct pq_chunk_job {
     int64_t nrows;            /* output rows (the sum of the ranges, or the row group's rows) */
     /* results */
     vf_dict *dict;            /* dictionary columns: the chunk's dictionary (the caller frees it) */
+    bool not_addr;            /* ADDR: a value is not an address (the chunk stopped there) */
     int64_t pages_read, pages_skipped, bytes_read;
 } pq_chunk_job;
 

@@ -15,7 +15,10 @@
  * decoding); afterwards each column's dictionaries are merged in request
  * order, the first adopted as it is and the others' codes remapped, which
  * keeps the codes the same whatever the thread count.  Address columns are
- * converted last, on the merged dictionary: one parse per distinct value.
+ * read as addresses from the start, each distinct string parsed as it
+ * enters a dictionary; the rare column where one value is not an address
+ * is read again, as strings, in a second pass (so no data is lost, and the
+ * common case builds no string dictionary at all).
  */
 #include "rdint.h"
 
@@ -37,7 +40,8 @@ typedef struct out_col {
     const char *logical;
     int first_file;      /* the file the type came from, -1 before one is found */
     bool nullable;
-    bool addr;
+    bool addr;           /* listed as an address column */
+    atomic_bool not_addr; /* read as addresses, but a value was not one */
     uint8_t *values, *valid;
     vf_dict *dict;
     int64_t nulls;
@@ -108,7 +112,9 @@ static int find_col(const plan *p, const char *name) {
 static vf_status add_col(plan *p, const char *name, int cap, vf_error *err) {
     if (p->ncols >= cap) return vf_fail(err, VF_ENOMEM, "out of memory");
     if (find_col(p, name) >= 0) return vf_fail(err, VF_EARG, "column '%s' is asked for twice", name);
-    p->cols[p->ncols++] = (out_col){.name = name, .first_file = -1};
+    p->cols[p->ncols] = (out_col){.name = name, .first_file = -1};
+    atomic_init(&p->cols[p->ncols].not_addr, false);
+    p->ncols++;
     return VF_OK;
 }
 
@@ -177,6 +183,8 @@ static vf_status plan_types(plan *p, vf_error *err) {
             }
         }
     }
+    for (int c = 0; c < p->ncols; c++) /* strings asked for as addresses are read as addresses */
+        if (p->cols[c].addr && p->cols[c].type == VF_T_STRING) p->cols[c].type = VF_T_ADDR;
     for (int c = 0; c < p->ncols; c++)
         if (p->cols[c].first_file < 0)
             return vf_fail(err, VF_EARG, "no column '%s' in %s%s", p->cols[c].name,
@@ -285,6 +293,7 @@ static void run_unit(void *ctx, size_t i, int worker) {
     const rg_sel *r = &p->rgs[i / (size_t)p->ncols];
     const int c = (int)(i % (size_t)p->ncols);
     out_col *oc = &p->cols[c];
+    if (oc->type == VF_T_ADDR && atomic_load_explicit(&oc->not_addr, memory_order_relaxed)) return; /* read again */
     const size_t w = vf_type_width(oc->type);
     uint8_t *vals = oc->values + (size_t)r->row0 * w, *valid = oc->valid ? oc->valid + r->row0 : NULL;
     int leaf = p->leaf[(size_t)r->file * (size_t)p->ncols + (size_t)c];
@@ -304,7 +313,45 @@ static void run_unit(void *ctx, size_t i, int worker) {
     u->pages_read = j.pages_read;
     u->pages_skipped = j.pages_skipped;
     u->bytes_read = j.bytes_read;
-    if (st != VF_OK) fail_unit(p, i, st, &e);
+    if (st != VF_OK && j.not_addr)
+        atomic_store(&oc->not_addr, true);
+    else if (st != VF_OK)
+        fail_unit(p, i, st, &e);
+}
+
+/* The columns where a value was not an address, read again as strings. */
+typedef struct reread {
+    plan *p;
+    size_t *units;
+} reread;
+
+static void run_reread(void *ctx, size_t i, int worker) {
+    reread *r = ctx;
+    run_unit(r->p, r->units[i], worker);
+}
+
+static void read_strings_again(plan *p, int threads) {
+    size_t n = 0, *units = vf_malloc_n(p->nrgs * (size_t)p->ncols, sizeof *units);
+    if (!units) {
+        vf_error e;
+        vf_error_clear(&e);
+        fail_unit(p, 0, vf_fail(&e, VF_ENOMEM, "out of memory"), &e);
+        return;
+    }
+    for (int c = 0; c < p->ncols; c++) {
+        out_col *oc = &p->cols[c];
+        if (oc->type != VF_T_ADDR || !atomic_load(&oc->not_addr)) continue;
+        oc->type = VF_T_STRING;
+        for (size_t r = 0; r < p->nrgs; r++) {
+            unit *u = &p->units[r * (size_t)p->ncols + (size_t)c];
+            vf_dict_free(u->dict);
+            memset(u, 0, sizeof *u);
+            units[n++] = r * (size_t)p->ncols + (size_t)c;
+        }
+    }
+    reread rr = {p, units};
+    if (n) vf_parallel_for(n, threads, run_reread, &rr);
+    free(units);
 }
 
 /* ================================================================== */
@@ -315,16 +362,18 @@ static void remap(int32_t *codes, int64_t n, const int32_t *map) {
     for (int64_t i = 0; i < n; i++) codes[i] = map[codes[i] + 1];
 }
 
-/* Insert d's entries into g; map[k + 1] = g's code of d's entry k. */
+/* Insert d's entries into g (of d's type); map[k + 1] = g's code of d's entry k. */
 static int32_t *merge_map(vf_dict *g, const vf_dict *d) {
-    int32_t n = vf_dict_size(d);
+    const int32_t n = vf_dict_size(d);
+    const bool addr = vf_dict_type(d) == VF_T_ADDR;
+    const int64_t *o = addr ? NULL : vf_dict_offsets(d);
+    if (!vf_dict_reserve(g, (size_t)n, addr ? 0 : (size_t)o[n])) return NULL;
     int32_t *map = vf_malloc_n((size_t)n + 1, sizeof *map);
     if (!map) return NULL;
     map[0] = -1;
-    const int64_t *o = vf_dict_offsets(d);
-    const char *data = vf_dict_data(d);
     for (int32_t k = 0; k < n; k++) {
-        map[k + 1] = vf_dict_put_str(g, data + o[k], (size_t)(o[k + 1] - o[k]));
+        map[k + 1] = addr ? vf_dict_put_addr(g, vf_dict_addrs(d) + 16 * (size_t)k, vf_dict_families(d)[k])
+                          : vf_dict_put_str(g, vf_dict_data(d) + o[k], (size_t)(o[k + 1] - o[k]));
         if (map[k + 1] < 0) {
             free(map);
             return NULL;
@@ -352,47 +401,8 @@ static bool merge_dicts(plan *p, int c) {
         vf_dict_free(u->dict);
         u->dict = NULL;
     }
-    if (!oc->dict) oc->dict = vf_dict_new(oc->type == VF_T_BINARY ? VF_T_BINARY : VF_T_STRING);
+    if (!oc->dict) oc->dict = vf_dict_new(oc->type);
     return oc->dict != NULL;
-}
-
-/* A string column every one of whose values is an IP address becomes an
- * address column; one value that is not keeps it a string column. */
-static bool to_addresses(plan *p, int c) {
-    out_col *oc = &p->cols[c];
-    const vf_dict *d = oc->dict;
-    int32_t n = vf_dict_size(d);
-    const int64_t *o = vf_dict_offsets(d);
-    const char *data = vf_dict_data(d);
-    vf_dict *a = vf_dict_new(VF_T_ADDR);
-    int32_t *map = vf_malloc_n((size_t)n + 1, sizeof *map);
-    if (!a || !map) {
-        vf_dict_free(a);
-        free(map);
-        return false;
-    }
-    map[0] = -1;
-    bool ok = true;
-    for (int32_t k = 0; k < n && ok; k++) {
-        uint8_t addr[16], fam;
-        if (vf_parse_addr(data + o[k], (size_t)(o[k + 1] - o[k]), addr, &fam) != 0) {
-            vf_dict_free(a);
-            free(map);
-            return true; /* not an address column: stays a string column */
-        }
-        map[k + 1] = vf_dict_put_addr(a, addr, fam);
-        ok = map[k + 1] >= 0;
-    }
-    if (ok) {
-        remap((int32_t *)(void *)oc->values, p->nrows, map);
-        vf_dict_free(oc->dict);
-        oc->dict = a;
-        oc->type = VF_T_ADDR;
-    } else {
-        vf_dict_free(a);
-    }
-    free(map);
-    return ok;
 }
 
 static int64_t count_nulls(const out_col *oc, int64_t n) {
@@ -411,9 +421,7 @@ static void finish_column(void *ctx, size_t c, int worker) {
     plan *p = ctx;
     out_col *oc = &p->cols[c];
     if (vf_type_is_dict(oc->type)) {
-        bool ok = merge_dicts(p, (int)c);
-        if (ok && oc->addr && oc->type == VF_T_STRING) ok = to_addresses(p, (int)c);
-        if (!ok) {
+        if (!merge_dicts(p, (int)c)) {
             vf_error e;
             vf_error_clear(&e);
             vf_fail(&e, VF_ENOMEM, "out of memory merging the dictionaries of column '%s'", oc->name);
@@ -501,6 +509,7 @@ vf_status pq_read(const pq_file_req *req, size_t nreq, const pq_read_opts *o, vf
         pthread_mutex_init(&p->lock, NULL);
         vf_error_clear(&p->err);
         vf_parallel_for(p->nrgs * (size_t)p->ncols, threads, run_unit, p);
+        if (p->st == VF_OK) read_strings_again(p, threads);
         if (p->st == VF_OK) vf_parallel_for((size_t)p->ncols, threads, finish_column, p);
         pthread_mutex_destroy(&p->lock);
         st = p->st;

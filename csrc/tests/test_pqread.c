@@ -710,7 +710,34 @@ static void test_errors(void) {
     vf_buf_free(&b);
 }
 
+/* vf_dict_reserve: the same codes as growing one entry at a time */
+static void test_dict_reserve(void) {
+    const vf_type types[] = {VF_T_STRING, VF_T_ADDR};
+    for (int k = 0; k < 2; k++) {
+        vf_dict *a = vf_dict_new(types[k]), *b = vf_dict_new(types[k]);
+        CHECK(vf_dict_reserve(b, 5000, 60000));
+        for (int i = 0; i < 6000; i++) {
+            char s[32];
+            int n = i % 3 ? snprintf(s, sizeof s, "10.%d.%d.1", i % 4000 / 200, i % 4000 % 200)
+                          : snprintf(s, sizeof s, "2001:db8::%x", i % 4000);
+            uint8_t addr[16], fam;
+            if (types[k] == VF_T_ADDR) {
+                CHECK_INT(vf_parse_addr(s, (size_t)n, addr, &fam), 0);
+                CHECK_INT(vf_dict_put_addr(a, addr, fam), vf_dict_put_addr(b, addr, fam));
+            } else {
+                CHECK_INT(vf_dict_put_str(a, s, (size_t)n), vf_dict_put_str(b, s, (size_t)n));
+            }
+            if (i == 2500) CHECK(vf_dict_reserve(b, 10, 10)); /* a reserve among inserts */
+        }
+        CHECK_INT(vf_dict_size(a), vf_dict_size(b));
+        CHECK(!vf_dict_reserve(b, (size_t)INT32_MAX, 0));
+        vf_dict_free(a);
+        vf_dict_free(b);
+    }
+}
+
 int main(void) {
+    test_dict_reserve();
     test_values();
     test_many_files();
     test_addresses();
