@@ -222,6 +222,21 @@ def test_bloom_filters_of_parquet_mr_and_parquet_rs():
         assert not f.bloom_may_contain(0, col, [12345])  # an int is never in a string column
 
 
+def test_bloom_filters_of_pyarrow_for_every_type(tmp_path):
+    cols = ["i8", "i32", "u32", "u64", "i64", "f32", "f64", "word", "blob", "ts_us", "day", "dec9", "dec30", "half",
+            "fixed"]
+    path = tmp_path / "t.parquet"
+    pq.write_table(TYPED.select(cols), path, bloom_filter_options={c: True for c in cols}, row_group_size=1500)
+    f = vpcflow.ParquetFile(path)
+    t = f.read(row_groups=[1], addresses=())
+    for c in cols:
+        assert f.row_group(1).column(c).has_bloom_filter
+        present = [v for v in our_values(t.column(c))[:200] if v is not None]
+        assert all(f.bloom_may_contain(1, c, [v]) for v in present), c
+    assert not f.bloom_may_contain(1, "dec9", [Decimal("0.001")])  # more digits than the column has
+    assert not f.bloom_may_contain(1, "word", ["surely not a word in it"])
+
+
 def test_crc_check():
     good = DATA / "datapage_v1-snappy-compressed-checksum.parquet"
     assert vpcflow.read_parquet(good, check_crc=True).num_rows == 5120

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
@@ -316,6 +317,33 @@ def _kv(pairs: list[tuple[Any, Any]]) -> dict[str, str | None]:
             else v.decode("latin-1") for k, v in pairs}
 
 
+def _plain_value(leaf: ColumnInfo, v: Any) -> Any:
+    """A Python value as the C core hashes it for this column: float16 and
+    byte-array decimals become their stored bytes, decimals their unscaled int."""
+    import decimal
+
+    lg = leaf.logical or ""
+    if lg == "float16" and isinstance(v, (int, float)):
+        try:
+            return struct.pack("<e", v)
+        except OverflowError:
+            return None
+    if lg.startswith("decimal(") and isinstance(v, (int, decimal.Decimal)):
+        scale = int(lg[lg.index(",") + 1:-1])
+        unscaled = decimal.Decimal(v).scaleb(scale)
+        if unscaled != unscaled.to_integral_value():
+            return None  # more digits than the column holds: not in it
+        n = int(unscaled)
+        if leaf.physical in ("INT32", "INT64"):
+            return n
+        size = leaf.type_length if leaf.physical == "FIXED_LEN_BYTE_ARRAY" else max(1, (n.bit_length() + 8) // 8)
+        try:
+            return n.to_bytes(size, "big", signed=True)
+        except OverflowError:
+            return None
+    return v
+
+
 def _decimal(v: Any, logical: str | None) -> Any:
     """A decimal statistic (int or big-endian two's complement bytes) as decimal.Decimal."""
     if v is None or not logical or not logical.startswith("decimal("):
@@ -444,11 +472,14 @@ class ParquetFile:
         ``values`` is in it; True when one may be, or there is no filter.
 
         Values are hashed in the column's physical representation: ints for
-        integer columns (and timestamps, dates: their stored numbers), floats,
-        str or bytes for byte arrays.  A value that cannot be stored in the
-        column (a str for an int column, say) is never in it.
+        integer columns (and timestamps, dates, times: their stored numbers),
+        floats (float16 columns too), :class:`decimal.Decimal` or the
+        unscaled int for decimals, str or bytes for byte arrays.  A value
+        that cannot be stored in the column (a str for an int column, say)
+        is never in it.
         """
-        r = _core.pq_bloom(self._h, row_group, column, list(values))
+        leaf = self._leaf(column)
+        r = _core.pq_bloom(self._h, row_group, column, [_plain_value(leaf, v) for v in values])
         return True if r is None else bool(r)
 
     def read(

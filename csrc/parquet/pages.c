@@ -398,9 +398,8 @@ static vf_status decode_levels(chunk *c, const page *pg, size_t n, uint8_t *vali
     }
     if (st != VF_OK) return locate(c, st);
     size_t k = 0;
-    if (maxd == 1) { /* levels 0/1 are the validity already */
+    if (maxd == 1) { /* levels of bit width 1 are 0/1: the validity already */
         for (size_t i = 0; i < n; i++) k += valid[i];
-        if (k > n) return fail(c, "definition level above the maximum 1"); /* not reached: bw 1 */
     } else {
         uint8_t bad = 0;
         for (size_t i = 0; i < n; i++) {

@@ -59,7 +59,6 @@ typedef struct pq_chunk_job {
     bool check_crc;
     uint8_t *values;          /* output rows of this chunk: vf_type_width(vtype) bytes each */
     uint8_t *valid;           /* 1/0 per output row, NULL when the output column has no validity */
-    int64_t nrows;            /* output rows (the sum of the ranges, or the row group's rows) */
     /* results */
     vf_dict *dict;            /* dictionary columns: the chunk's dictionary (the caller frees it) */
     bool not_addr;            /* ADDR: a value is not an address (the chunk stopped there) */

@@ -303,8 +303,7 @@ static void run_unit(void *ctx, size_t i, int worker) {
         return;
     }
     pq_chunk_job j = {.f = p->req[r->file].file, .rg = r->rg, .leaf = leaf, .vtype = oc->type, .ranges = r->ranges,
-                      .nranges = r->nranges, .check_crc = p->check_crc, .values = vals, .valid = valid,
-                      .nrows = r->nrows};
+                      .nranges = r->nranges, .check_crc = p->check_crc, .values = vals, .valid = valid};
     vf_error e;
     vf_error_clear(&e);
     vf_status st = pq_read_chunk(&j, &p->scratch[worker], &e);
