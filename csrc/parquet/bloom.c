@@ -82,8 +82,9 @@ size_t pq_bloom_bytes(uint64_t ndv, double fpp) {
      * c = -8 / ln(1 - p^(1/8)) */
     if (!(fpp > 0.0)) return BLOOM_MAX_BYTES; /* no false positives at all: as large as allowed */
     if (!(fpp < 1.0) || ndv == 0) return BLOOM_MIN_BYTES;
-    double bits = -8.0 * (double)ndv / log(1.0 - pow(fpp, 1.0 / 8.0));
-    if (!(bits < (double)BLOOM_MAX_BYTES * 8)) return BLOOM_MAX_BYTES; /* also catches inf and NaN */
+    /* log1p: for a tiny fpp, 1 - p^(1/8) rounds to 1 and log() to 0 */
+    double bits = -8.0 * (double)ndv / log1p(-pow(fpp, 1.0 / 8.0));
+    if (!(bits >= 0 && bits < (double)BLOOM_MAX_BYTES * 8)) return BLOOM_MAX_BYTES; /* also inf and NaN */
     size_t need = (size_t)ceil(bits / 8), bytes = BLOOM_MIN_BYTES;
     while (bytes < need) bytes <<= 1;
     return bytes;

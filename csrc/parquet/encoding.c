@@ -17,10 +17,15 @@
  */
 #include "encoding.h"
 
+/* The unpackers are only fast when their loops are unrolled with the bit
+ * width constant-folded into every offset and shift. */
 #if defined(__GNUC__)
 #define PQ_INLINE static inline __attribute__((always_inline))
+#define PQ_PRAGMA(x) _Pragma(#x)
+#define PQ_UNROLL(n) PQ_PRAGMA(GCC unroll n)
 #else
 #define PQ_INLINE static inline
+#define PQ_UNROLL(n)
 #endif
 
 /* The bit widths the specialised unpackers are instantiated for. */
@@ -85,21 +90,24 @@ static inline uint64_t zigzag(uint64_t v) { return (v << 1) ^ (0 - (v >> 63)); }
 /* ---- bit unpacking (LSB first, the RLE hybrid and delta order) ---------------- */
 /* 8 values of bw bits from in into out[] of osz (1 or 4) bytes per value.
  * Reads up to bw + 8 bytes at in. */
+PQ_INLINE void put_u(void *out, int i, uint32_t v, int osz) {
+    if (osz == 1)
+        ((uint8_t *)out)[i] = (uint8_t)v;
+    else
+        ((uint32_t *)out)[i] = v;
+}
+
 PQ_INLINE void unpack8(const uint8_t *in, void *out, int bw, int osz) {
-    uint32_t v[8];
     const uint64_t mask = low_mask(bw);
     if (bw == 0) {
-        memset(v, 0, sizeof v);
+        for (int i = 0; i < 8; i++) put_u(out, i, 0, osz);
     } else if (bw <= 8) { /* all eight values in one word */
         uint64_t w = load64(in);
-        for (int i = 0; i < 8; i++) v[i] = (uint32_t)((w >> (i * bw)) & mask);
+        PQ_UNROLL(8)
+        for (int i = 0; i < 8; i++) put_u(out, i, (uint32_t)((w >> (i * bw)) & mask), osz);
     } else { /* a word per value: bit offset < 8 plus bw <= 32 fits in 64 */
-        for (int i = 0; i < 8; i++) v[i] = (uint32_t)((load64(in + (i * bw >> 3)) >> (i * bw & 7)) & mask);
-    }
-    if (osz == 1) {
-        for (int i = 0; i < 8; i++) ((uint8_t *)out)[i] = (uint8_t)v[i];
-    } else {
-        memcpy(out, v, sizeof v);
+        PQ_UNROLL(8)
+        for (int i = 0; i < 8; i++) put_u(out, i, (uint32_t)((load64(in + (i * bw >> 3)) >> (i * bw & 7)) & mask), osz);
     }
 }
 
@@ -129,6 +137,7 @@ static void unpack_groups_u8(const uint8_t *in, uint8_t *out, size_t ng, int bw)
 /* 32 values of bw <= 64 bits; reads up to 4 * bw + 16 bytes at in. */
 PQ_INLINE void unpack32_u64_k(const uint8_t *in, uint64_t *out, int bw) {
     const uint64_t mask = low_mask(bw);
+    PQ_UNROLL(32)
     for (int i = 0; i < 32; i++) {
         const int bit = i * bw, s = bit & 7;
         const uint8_t *b = in + (bit >> 3);
@@ -159,7 +168,9 @@ PQ_INLINE void pack_bits(uint8_t *dst, const void *v, size_t n, int bw, int isz)
     int nb = 0;
     if (bw == 0) return;
     for (size_t i = 0; i < n; i++) {
-        uint64_t x = isz == 1 ? ((const uint8_t *)v)[i] : isz == 4 ? ((const uint32_t *)v)[i] : ((const uint64_t *)v)[i];
+        uint64_t x = isz == 1   ? ((const uint8_t *)v)[i]
+                     : isz == 4 ? ((const uint32_t *)v)[i]
+                                : ((const uint64_t *)v)[i];
         x &= mask;
         acc |= x << nb;
         int tot = nb + bw;
@@ -541,8 +552,9 @@ static vf_status delta_next_mini(delta_rd *rd, vf_error *err) {
             vf_status st = delta_next_mini(rd, err);                                          \
             if (st != VF_OK) return st;                                                       \
         }                                                                                     \
-        UT d[32];                                                                             \
-        size_t nbytes = 4 * (size_t)rd->bw;                                                   \
+        /* unpack straight into out when all 32 values are wanted */                         \
+        const size_t n = rd->left < 32 ? (size_t)rd->left : 32, nbytes = 4 * (size_t)rd->bw;  \
+        UT tmpv[32], *d = n == 32 ? out : tmpv;                                               \
         if ((size_t)(rd->end - rd->data) >= nbytes + 16) {                                    \
             UNPACK32(rd->data, d, rd->bw);                                                    \
         } else { /* too near the end for the unpacker's slack */                             \
@@ -552,7 +564,6 @@ static vf_status delta_next_mini(delta_rd *rd, vf_error *err) {
         }                                                                                     \
         rd->data += nbytes;                                                                   \
         rd->mini_left -= 32;                                                                  \
-        size_t n = rd->left < 32 ? (size_t)rd->left : 32;                                     \
         UT acc = (UT)rd->last, md = (UT)rd->min_delta;                                        \
         for (size_t i = 0; i < n; i++) {                                                      \
             acc += md + d[i];                                                                 \
@@ -730,8 +741,9 @@ vf_status pq_dlba_decode(const uint8_t *p, size_t n, pq_view *out, size_t count,
         uint32_t len = 0; /* set by len_next; initialised for gcc -O3 -Wmaybe-uninitialized */
         if ((st = len_next(&l, &len, err)) != VF_OK) return st;
         if (len > (size_t)(end - data))
-            return vf_fail(err, VF_EFORMAT, "DELTA_LENGTH_BYTE_ARRAY: value %zu of %u bytes overruns the data (%zu left)",
-                           i, (unsigned)len, (size_t)(end - data));
+            return vf_fail(err, VF_EFORMAT,
+                           "DELTA_LENGTH_BYTE_ARRAY: value %zu of %u bytes overruns the data (%zu left)", i,
+                           (unsigned)len, (size_t)(end - data));
         out[i].p = data;
         out[i].n = len;
         data += len;
@@ -758,12 +770,15 @@ vf_status pq_dba_decode(const uint8_t *p, size_t n, pq_view *out, size_t count, 
         uint64_t need = 0;
         const uint8_t *sp = data;
         for (size_t j = 0; j < k; j++) {
-            if ((st = len_next(&pre, &pl[j], err)) != VF_OK || (st = len_next(&suf, &sl[j], err)) != VF_OK) return st;
+            if ((st = len_next(&pre, &pl[j], err)) != VF_OK || (st = len_next(&suf, &sl[j], err)) != VF_OK)
+                return st;
             if (pl[j] > prev_len)
-                return vf_fail(err, VF_EFORMAT, "DELTA_BYTE_ARRAY: value %zu: prefix of %u bytes but the previous value has %zu",
+                return vf_fail(err, VF_EFORMAT,
+                               "DELTA_BYTE_ARRAY: value %zu: prefix of %u bytes but the previous value has %zu",
                                i0 + j, (unsigned)pl[j], prev_len);
             if (sl[j] > (size_t)(end - sp))
-                return vf_fail(err, VF_EFORMAT, "DELTA_BYTE_ARRAY: value %zu: suffix of %u bytes overruns the data (%zu left)",
+                return vf_fail(err, VF_EFORMAT,
+                               "DELTA_BYTE_ARRAY: value %zu: suffix of %u bytes overruns the data (%zu left)",
                                i0 + j, (unsigned)sl[j], (size_t)(end - sp));
             sp += sl[j];
             prev_len = (size_t)pl[j] + sl[j];

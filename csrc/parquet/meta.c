@@ -93,8 +93,9 @@ static const pq_type T_PRESENT_BINARY = {.kind = K_PRESENT, .size = sizeof(bool)
 #define NFIELDS(F) ((int)(sizeof(F) / sizeof((F)[0])))
 #define STRUCT(NAME, C, F, ...) \
     {.kind = K_STRUCT, .name = NAME, .size = sizeof(C), .fields = F, .n_fields = NFIELDS(F), __VA_ARGS__}
-#define UNION(NAME, C, F, UNKNOWN, ...) \
-    {.kind = K_UNION, .name = NAME, .size = sizeof(C), .fields = F, .n_fields = NFIELDS(F), .unknown = UNKNOWN, __VA_ARGS__}
+#define UNION(NAME, C, F, UNKNOWN, ...)                                                                \
+    {.kind = K_UNION, .name = NAME, .size = sizeof(C), .fields = F, .n_fields = NFIELDS(F), .unknown = UNKNOWN, \
+     __VA_ARGS__}
 #define LIST_OF(T) {.kind = K_LIST, .size = sizeof(void *), .elem = &(T)}
 
 #define FIELD(ID, NAME, T, REQUIRED, OFF, HAS, COUNT) \
@@ -645,21 +646,29 @@ static bool type_ok(const th_reader *r, const pq_type *t, int wire) {
     return (h >> 4) == 0 || wire_ok(t->elem, h & 15);
 }
 
-static vf_status check_required(th_reader *r, const pq_type *t, uint64_t seen, uint64_t mistyped, size_t start) {
+/* mistyped[i]: the wire type fields[i] came with when it was not the
+ * expected one (and so was skipped), else TH_STOP */
+static vf_status check_required(th_reader *r, const pq_type *t, uint64_t seen, const uint8_t *mistyped,
+                                size_t start) {
     for (int i = 0; i < t->n_fields; i++) {
-        if (t->fields[i].required && !(seen >> i & 1)) {
-            set_where(r, t, t->fields[i].name);
-            return th_fail(r, start, mistyped >> i & 1 ? "required field has the wrong type in the struct"
-                                                       : "required field missing from the struct");
-        }
+        const pq_field *f = &t->fields[i];
+        if (!f->required || (seen >> i & 1)) continue;
+        set_where(r, t, f->name);
+        if (mistyped[i] == TH_STOP) return th_fail(r, start, "required field missing from the struct");
+        bool list = f->type->kind == K_LIST;
+        return th_fail(r, start, "required field has wire type %s, expected %s%s, in the struct",
+                       th_type_name(mistyped[i]), list ? "a list of " : "",
+                       th_type_name(wire_of(list ? f->type->elem : f->type)));
     }
     return VF_OK;
 }
 
+/* `seen` and `mistyped` have room for 64 fields: parquet.thrift's largest struct has 17 */
 static vf_status dec_fields_body(dec *d, const pq_type *t, uint8_t *obj) {
     th_reader *r = &d->r;
     size_t start = th_pos(r);
-    uint64_t seen = 0, mistyped = 0;
+    uint64_t seen = 0;
+    uint8_t mistyped[64] = {0}; /* TH_STOP */
     int last = 0;
     vf_status st;
     for (;;) {
@@ -674,7 +683,7 @@ static vf_status dec_fields_body(dec *d, const pq_type *t, uint8_t *obj) {
          * wire type is skipped too, as Thrift's own decoders do (an early
          * parquet-mr wrote a list as ColumnMetaData field 15). */
         if (i < 0 || !type_ok(r, t->fields[i].type, wire)) {
-            if (i >= 0) mistyped |= (uint64_t)1 << i;
+            if (i >= 0) mistyped[i] = (uint8_t)wire;
             if ((st = th_skip(r, wire, false)) != VF_OK) return st;
             continue;
         }
@@ -712,14 +721,14 @@ static vf_status dec_union_body(dec *d, const pq_type *t, uint8_t *obj) {
         int wire, id;
         if ((st = th_field(r, &last, &wire, &id)) != VF_OK) return st;
         if (wire == TH_STOP) break;
-        if (members++) return th_fail(r, at, "more than one member in a union");
         int i = find_field(t, id);
+        set_where(r, t, i >= 0 ? t->fields[i].name : NULL);
+        if (members++) return th_fail(r, at, "more than one member in a union");
         if (i < 0) {
             if ((st = th_skip(r, wire, false)) != VF_OK) return st; /* stays `unknown` */
             continue;
         }
         const pq_field *m = &t->fields[i];
-        set_where(r, t, m->name);
         if (wire != TH_STRUCT) { /* skipped like a mistyped field: stays `unknown` */
             if ((st = th_skip(r, wire, false)) != VF_OK) return st;
             continue;

@@ -64,7 +64,10 @@ static vf_status skip_bytes(th_reader *r, size_t n, const char *what) {
     return st;
 }
 
+/* The readers below set their output even on failure, so that no caller
+ * (nor the compiler's flow analysis) sees an uninitialized value. */
 vf_status th_byte(th_reader *r, uint8_t *v) {
+    *v = 0;
     vf_status st = need(r, 1, "value");
     if (st == VF_OK) *v = *r->p++;
     return st;
@@ -73,6 +76,7 @@ vf_status th_byte(th_reader *r, uint8_t *v) {
 vf_status th_varint(th_reader *r, uint64_t *v) {
     size_t start = th_pos(r);
     uint64_t x = 0;
+    *v = 0;
     for (int i = 0; i < 10; i++) {
         if (r->p == r->end) return th_fail(r, start, "truncated varint");
         uint8_t c = *r->p++;
@@ -92,6 +96,7 @@ static vf_status zigzag(th_reader *r, int bits, int64_t *v) {
     size_t start = th_pos(r);
     uint64_t u = 0; /* set by th_varint; initialised for gcc -O3 -Wmaybe-uninitialized */
     vf_status st = th_varint(r, &u);
+    *v = 0;
     if (st != VF_OK) return st;
     if (bits < 64 && u >> bits) return th_fail(r, start, "value does not fit an i%d", bits);
     /* the sign is bit 0; converting back to signed is modular (C11 6.3.1.3, gcc/clang documented) */
@@ -100,14 +105,14 @@ static vf_status zigzag(th_reader *r, int bits, int64_t *v) {
 }
 
 vf_status th_i16(th_reader *r, int16_t *v) {
-    int64_t x = 0;
+    int64_t x;
     vf_status st = zigzag(r, 16, &x);
     if (st == VF_OK) *v = (int16_t)x;
     return st;
 }
 
 vf_status th_i32(th_reader *r, int32_t *v) {
-    int64_t x = 0;
+    int64_t x;
     vf_status st = zigzag(r, 32, &x);
     if (st == VF_OK) *v = (int32_t)x;
     return st;
