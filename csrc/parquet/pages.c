@@ -327,8 +327,8 @@ static vf_status put_views(chunk *c, const pq_view *v, size_t count, int32_t *ou
 /* count dictionary indices (a bit-width byte, then the RLE hybrid) into idx,
  * each checked against the dictionary. */
 static vf_status decode_indices(chunk *c, const uint8_t *p, size_t len, size_t count, uint32_t *idx) {
+    if (count == 0) return VF_OK; /* all null: some writers leave an empty chunk without its dictionary */
     if (!c->has_dict) return fail(c, "a dictionary-encoded page but the column chunk has no dictionary page");
-    if (count == 0) return VF_OK;
     if (len < 1) return fail(c, "dictionary indices: empty page");
     int bw = p[0];
     if (bw > 32) return fail(c, "dictionary indices: bit width %d > 32", bw);
