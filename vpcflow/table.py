@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas
     import pyarrow
 
+    from .pqread import ParquetReadReport
+
 __all__ = ["Table", "Column", "Schema", "ParseReport", "BadRecord"]
 
 #: the flow-log parser's integer types
@@ -347,7 +349,7 @@ class Table:
         (2, 4249, ['172.31.16.139', None])
     """
 
-    def __init__(self, columns: Sequence[Column], report: ParseReport | None = None) -> None:
+    def __init__(self, columns: Sequence[Column], report: "ParseReport | ParquetReadReport | None" = None) -> None:
         self._cols = list(columns)
         self._index = {c.name: i for i, c in enumerate(self._cols)}
         if len(self._index) != len(self._cols):

@@ -738,7 +738,7 @@ vf_status pq_dlba_decode(const uint8_t *p, size_t n, pq_view *out, size_t count,
     if (st != VF_OK) return st;
     const uint8_t *end = end_of(p, n);
     for (size_t i = 0; i < count; i++) {
-        uint32_t len = 0; /* gcc -O3 cannot see that len_next sets it on VF_OK */
+        uint32_t len = 0; /* set by len_next; initialised for gcc -O3 -Wmaybe-uninitialized */
         if ((st = len_next(&l, &len, err)) != VF_OK) return st;
         if (len > (size_t)(end - data))
             return vf_fail(err, VF_EFORMAT,
