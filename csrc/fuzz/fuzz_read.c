@@ -112,8 +112,25 @@ static vf_status read_one(const vf_source *s, int on_error, int withfields, size
     return st;
 }
 
+/* A damaged compressed stream: how many lines before the damage come out
+ * depends on the output room each inflate call had (the decoder may keep
+ * decoded bytes of the failing block), so skip-mode tables of different
+ * buffer sizes may differ there; their statuses may not. */
+static int damaged_stream(const uint8_t *data, size_t size) {
+    vf_codec c = vf_sniff((const char *)data, size);
+    if (c == VF_CODEC_NONE) return 0;
+    char *out = NULL;
+    size_t outlen = 0;
+    vf_error err;
+    memset(&err, 0, sizeof err);
+    vf_status st = vf_decompress(c, data, size, "fuzz.bin", &out, &outlen, &err);
+    free(out);
+    return st == VF_ECODEC;
+}
+
 static void fuzz_read(const uint8_t *data, size_t size) {
     vf_source s = {"fuzz.log", data, size};
+    const int damaged = damaged_stream(data, size);
     for (int withfields = 0; withfields < 2; withfields++) {
         vf_table *raise1 = NULL, *skip1 = NULL, *skip2 = NULL, *raise2 = NULL;
         vf_error e1, e2, e3, e4;
@@ -131,7 +148,7 @@ static void fuzz_read(const uint8_t *data, size_t size) {
         if (r1 == VF_OK) same_tables(raise1, skip1, "raise vs skip");
         /* batching changes nothing */
         if (s1 != s2 || r1 != r2) FAIL("status depends on chunk size: %d/%d %d/%d", s1, s2, r1, r2);
-        if (batched && s1 == VF_OK) same_tables(skip1, skip2, "skip: one batch vs 4 KiB batches");
+        if (batched && s1 == VF_OK && !damaged) same_tables(skip1, skip2, "skip: one batch vs 4 KiB batches");
         if (batched && r1 == VF_OK) same_tables(raise1, raise2, "raise: one batch vs 4 KiB batches");
         if (batched && r1 != VF_OK && e1.line != e4.line) FAIL("error line %lld vs %lld with 4 KiB batches", (long long)e1.line, (long long)e4.line);
 
@@ -148,7 +165,7 @@ static void fuzz_read(const uint8_t *data, size_t size) {
                 vf_status fs1 = read_one(&fs, VF_ON_ERROR_SKIP, withfields, 4096, &fskip, &e5);
                 vf_status fr1 = read_one(&fs, VF_ON_ERROR_RAISE, withfields, 4096, &fraise, &e6);
                 if (fs1 != s1 || fr1 != r1) FAIL("file vs memory: status %d/%d %d/%d", fs1, s1, fr1, r1);
-                if (s1 == VF_OK) same_tables(skip1, fskip, "skip: memory vs file ranges");
+                if (s1 == VF_OK && !damaged) same_tables(skip1, fskip, "skip: memory vs file ranges");
                 if (r1 == VF_OK) same_tables(raise1, fraise, "raise: memory vs file ranges");
                 if (r1 != VF_OK && e1.line != e6.line) FAIL("error line %lld in memory, %lld from the file", (long long)e1.line, (long long)e6.line);
                 vf_table_free(fskip);
