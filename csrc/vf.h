@@ -229,7 +229,8 @@ void vf_read_opts_init(vf_read_opts *o);
  * (free with vf_table_free).  On error *out is NULL and err says why.
  *
  * What each source holds is sniffed from its bytes after decompression
- * (gzip, zstd): flow-log text; JSON (first non-blank byte '{' or '['):
+ * (gzip, zstd): flow-log text; JSON (first non-blank byte '{' or '[',
+ * and a first line that is not a valid record in opts->fields' format):
  * CloudWatch Logs subscription payloads, as they are, concatenated (as
  * Firehose writes them to S3) or in Lambda, Kinesis and Firehose events,
  * and Firehose direct-delivery records {"message": ...}; base64 lines of

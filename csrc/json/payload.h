@@ -21,6 +21,8 @@
  *               events again: one level only).
  *   BASE64  ("H4sI", base64 of gzip's magic): one record per line, each the
  *           base64 of a gzip'd payload as Kinesis and Firehose carry them.
+ * (read.c reads a source as text even so when its first line is a valid
+ * flow-log record: a string field's value may begin with '{' too.)
  *
  * Each message becomes one line of flow-log text for the line parser,
  * with the event's log group, log stream and timestamp beside it (the

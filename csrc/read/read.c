@@ -99,8 +99,42 @@ static vf_status load_source(const vf_source *s, loaded *l, vf_error *err) {
 
 static bool is_parquet(const char *p, size_t n) { return n >= 4 && memcmp(p, "PAR1", 4) == 0; }
 
-/* Whether an uncompressed file holds payloads (JSON or base64), which are
- * read whole, not split into ranges. */
+/* How much of the first line the sniff looks at (see sniff). */
+#define SNIFF_LINE 65536
+
+/* The first non-blank line of p[0..n), at most SNIFF_LINE bytes of it;
+ * false when it may go on past n. */
+static bool first_line(const char *p, size_t n, const char **line, size_t *len) {
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+    size_t max = n - i < SNIFF_LINE ? n - i : SNIFF_LINE;
+    const char *nl = memchr(p + i, '\n', max);
+    *line = p + i;
+    *len = nl ? (size_t)(nl - (p + i)) : max;
+    return nl || max == SNIFF_LINE;
+}
+
+/* What decompressed bytes hold (all of them, or a window's worth with at
+ * least the first line, see first_line).  Header-less text may start with
+ * '{', '[' or "H4sI" too, as the value of a string field: when the first
+ * line is a valid record in the default format (dflt), the source is
+ * text, as a line that looks like a header but is a valid record is data. */
+static vf_content sniff(const vf_parse_cfg *pcfg, const vf_hdr *dflt, const char *p, size_t n) {
+    vf_content k = vf_sniff_content(p, n);
+    if (k != VF_CONTENT_JSON && k != VF_CONTENT_BASE64) return k;
+    const char *line;
+    size_t len;
+    first_line(p, n, &line, &len);
+    vf_parse_cfg cfg = *pcfg;
+    cfg.on_error = VF_ON_ERROR_RAISE;
+    vf_batch *b = vf_parse_batch(line, len, dflt, &cfg, 0);
+    bool record = b && b->status == VF_OK && b->nrows == 1;
+    vf_batch_free(b);
+    return record ? VF_CONTENT_TEXT : k;
+}
+
+/* Whether an uncompressed file may hold payloads (JSON or base64), which
+ * are read whole, not split into ranges (the task decides, see sniff). */
 static bool holds_payloads(const char *path) {
     void *m;
     size_t n;
@@ -518,14 +552,21 @@ static void parse_stream(reader *r, task *t, size_t ti, vf_codec c, const loaded
     ahead_start(&w.ah, ds, r->opts->threads > 1 && r->ntasks < (size_t)r->opts->threads && sb->cap > r->chunk,
                 r->chunk);
     win_more(&w, r->chunk);
-    vf_content kind;
-    while ((kind = vf_sniff_content(sb->buf, w.len)) == VF_CONTENT_BLANK && !w.eof && w.st == VF_OK) {
+    /* read on through blanks, and until the first line is in (see sniff) */
+    for (;;) {
+        const char *line;
+        size_t len;
+        vf_content k = vf_sniff_content(sb->buf, w.len);
+        bool more = k == VF_CONTENT_BLANK ||
+                    ((k == VF_CONTENT_JSON || k == VF_CONTENT_BASE64) && !first_line(sb->buf, w.len, &line, &len));
+        if (!more || w.eof || w.st != VF_OK) break;
         if (w.len == sb->cap && !win_grow(&w)) {
             w.st = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory", name);
             break;
         }
         win_fill(&w, sb->cap);
     }
+    vf_content kind = sniff(&r->cfg, r->dflt, sb->buf, w.len);
     if (kind == VF_CONTENT_PARQUET)
         w.st = vf_fail(&t->err, VF_EFORMAT,
                        "%s: is a compressed Parquet file, not flow-log text (read it with vpcflow.read_parquet)", name);
@@ -592,7 +633,7 @@ static void run_task_once(reader *r, size_t ti) {
         unload(&l);
         return;
     }
-    vf_content kind = t->range ? VF_CONTENT_TEXT : vf_sniff_content(l.text, l.len);
+    vf_content kind = t->range ? VF_CONTENT_TEXT : sniff(&r->cfg, r->dflt, l.text, l.len);
     if (kind == VF_CONTENT_JSON || kind == VF_CONTENT_BASE64) {
         t->bytes_text = (int64_t)l.len;
         parse_payloads(r, t, ti, kind, l.text, l.len, NULL);

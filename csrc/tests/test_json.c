@@ -1175,6 +1175,52 @@ static void test_name_clash(void) {
     free(one.p);
 }
 
+/* Header-less text whose first field is a string that starts like JSON or
+ * base64 is text when its first line is a valid record (data wins). */
+static void test_text_that_looks_like_json(void) {
+    static const char *const texts[] = {"{ 10.0.0.1\n[x 10.0.0.2\n", "H4sIabc 10.0.0.1\n{} 10.0.0.3",
+                                        "\n\n[] 10.0.0.1\n"};
+    static const int64_t rows[] = {2, 2, 1};
+    const char *fields[] = {"account-id", "srcaddr"};
+    vf_read_opts o;
+    vf_read_opts_init(&o);
+    o.fields = fields;
+    o.nfields = 2;
+    for (int i = 0; i < 3; i++) {
+        for (int z = 0; z < 2; z++) {
+            sbuf b = {0};
+            if (z) sb_gzip(&b, texts[i], strlen(texts[i]));
+            else sb_puts(&b, texts[i]);
+            vf_source src = {"t.log", b.p, b.len};
+            vf_table *t = NULL;
+            vf_error err;
+            CHECK_INT(vf_read(&src, 1, &o, &t, &err), VF_OK);
+            CHECK_INT(t ? t->nrows : -1, rows[i]);
+            CHECK_INT(t ? t->report.payloads + t->report.messages : -1, 0);
+            vf_table_free(t);
+            free(b.p);
+        }
+    }
+    /* ... but in the default format "{" is no record: JSON, and invalid */
+    vf_table *t = NULL;
+    vf_error err;
+    CHECK_INT(read_opts("{ 10.0.0.1\n", 11, VF_ON_ERROR_RAISE, 0, 1, &t, &err), VF_EPARSE);
+    CHECK_CONTAINS(err.msg, "invalid JSON");
+    /* a first line longer than the window: read on until it is all in */
+    sbuf big = {0}, gz = {0};
+    sb_puts(&big, "{\"message\": \"");
+    for (int i = 0; i < 20000; i++) sb_puts(&big, "x ");
+    sb_puts(&big, "\"}\n");
+    sb_gzip(&gz, big.p, big.len);
+    for (size_t chunk = 0; chunk <= 4096; chunk += 4096) {
+        CHECK_INT(read_opts(gz.p, gz.len, VF_ON_ERROR_SKIP, chunk, 1, &t, &err), VF_OK);
+        CHECK(t && t->report.messages == 1 && t->report.bad_lines == 1);
+        vf_table_free(t);
+    }
+    free(big.p);
+    free(gz.p);
+}
+
 int main(void) {
     test_scan_valid();
     test_scan_errors();
@@ -1193,5 +1239,6 @@ int main(void) {
     test_incremental();
     test_limits();
     test_name_clash();
+    test_text_that_looks_like_json();
     return check_summary();
 }
