@@ -2,7 +2,8 @@
 
 A CPython extension with a C core: a header-driven parser for every
 flow-log format (v2 to v8 and newer fields, any field order, ``-`` as null,
-IPv4/IPv6, plain/gzip/zstd) that returns typed NumPy columns.
+IPv4/IPv6, plain/gzip/zstd), as text or inside CloudWatch Logs subscription
+payloads and Firehose records, that returns typed NumPy columns.
 
 Example:
     >>> import vpcflow, tempfile
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from . import _core as _core
 from .errors import ParquetError, ParseError, QueryError
-from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_text, read_logs
+from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_payload, parse_text, read_logs
 from .table import BadRecord, Column, ParseReport, Schema, Table
 
 _core._set_errors(ParseError, ParquetError, QueryError)
@@ -36,6 +37,7 @@ __all__ = [
     "ParseReport",
     "Schema",
     "Table",
+    "parse_payload",
     "parse_text",
     "read_logs",
     "synth",
