@@ -172,7 +172,8 @@ typedef struct vf_colview {
 
 typedef struct vf_bad_record {
     int32_t source;   /* index into the sources */
-    int64_t line;     /* 1-based */
+    int64_t line;     /* 1-based; JSON input: the record's position (see vf_read) */
+    int64_t offset;   /* JSON input: byte offset of the record in the decompressed object; else -1 */
     char *field;      /* NULL when the whole line is wrong */
     char *text;       /* the raw line (truncated to max_bad_text bytes) */
     char *message;
@@ -188,6 +189,9 @@ typedef struct vf_report {
     int64_t ms_fixed;      /* start/end values converted from milliseconds */
     int64_t bytes_in;      /* bytes read from disk or given */
     int64_t bytes_text;    /* bytes of text after decompression */
+    int64_t payloads;      /* CloudWatch Logs subscription payloads read (data and control) */
+    int64_t control_messages; /* CONTROL_MESSAGE payloads among them (no records) */
+    int64_t messages;      /* log events and Firehose records read, each one flow-log line */
     int64_t nbad_kept;
     vf_bad_record *bad;    /* the first nbad_kept bad records */
 } vf_report;
@@ -225,7 +229,21 @@ typedef struct vf_read_opts {
 void vf_read_opts_init(vf_read_opts *o);
 
 /* Parse every source into one table.  On VF_OK *out owns the result
- * (free with vf_table_free).  On error *out is NULL and err says why. */
+ * (free with vf_table_free).  On error *out is NULL and err says why.
+ *
+ * What each source holds is sniffed from its bytes after decompression
+ * (gzip, zstd): flow-log text; JSON (first non-blank byte '{' or '[',
+ * and a first line that is not a valid record in opts->fields' format):
+ * CloudWatch Logs subscription payloads, as they are, concatenated (as
+ * Firehose writes them to S3) or in Lambda, Kinesis and Firehose events,
+ * and Firehose direct-delivery records {"message": ...}; base64 lines of
+ * gzip'd payloads (one record per line); Parquet is refused.  Each message
+ * of a JSON source is a header-less line in opts->fields' format, parsed
+ * by the same rules as text; CloudWatch payloads add the columns
+ * log_group, log_stream (strings) and event_timestamp (int64, ms).  A JSON
+ * source's lines are numbered by record: line n is its n-th log event or
+ * Firehose record, and its bad records carry their byte offset.  See
+ * json/payload.h for the shapes and the error rules. */
 vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts,
                   vf_table **out, vf_error *err);
 

@@ -2,8 +2,10 @@
 
 A CPython extension with a C core: a header-driven parser for every
 flow-log format (v2 to v8 and newer fields, any field order, ``-`` as null,
-IPv4/IPv6, plain/gzip/zstd) that returns typed NumPy columns, and a Parquet
-reader of its own (:func:`read_parquet`, :class:`ParquetFile`).
+IPv4/IPv6, plain/gzip/zstd), as text or inside CloudWatch Logs subscription
+payloads and Firehose records, that returns typed NumPy columns, and a Parquet
+reader and writer of their own (:func:`read_parquet`, :class:`ParquetFile`,
+:func:`write_parquet`).
 
 Example:
     >>> import vpcflow, tempfile
@@ -19,7 +21,7 @@ from . import _core as _core
 from .errors import ParquetError, ParseError, QueryError
 from .pqread import ParquetFile, ParquetReadReport, read_parquet
 from .pqwrite import WriteReport, write_parquet
-from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_text, read_logs
+from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_payload, parse_text, read_logs
 from .table import BadRecord, Column, ParseReport, Schema, Table
 
 _core._set_errors(ParseError, ParquetError, QueryError)
@@ -42,6 +44,7 @@ __all__ = [
     "Schema",
     "Table",
     "WriteReport",
+    "parse_payload",
     "parse_text",
     "read_logs",
     "read_parquet",

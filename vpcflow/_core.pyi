@@ -8,6 +8,10 @@ __version__: str
 
 _Source = Union[str, tuple[str, Union[bytes, bytearray, memoryview]]]
 
+# read() returns {"nrows", "columns": [(name, type, values, valid, dict, null_count, logical)],
+# "report": {files, lines, rows, bad_lines, header_lines, blank_lines, ms_fixed, bytes_in,
+# bytes_text, payloads, control_messages, messages}, "bad": [(source, line, field, text,
+# message, offset)]}; offset is -1 for text, the record's byte offset for JSON input.
 def read(
     sources: list[_Source],
     fields: Sequence[str] | None = ...,
@@ -24,6 +28,8 @@ def format_addrs(addrs: npt.ArrayLike, families: npt.ArrayLike) -> npt.NDArray[n
 def decode_strings(offsets: npt.ArrayLike, data: bytes) -> npt.NDArray[np.object_]: ...
 def decompress(data: bytes | bytearray | memoryview) -> bytes: ...
 def gzip_backend() -> str: ...
+def json_unescape(data: bytes | bytearray | memoryview) -> bytes: ...
+def base64_decode(data: bytes | bytearray | memoryview) -> bytes: ...
 def _set_errors(parse_error: type, parquet_error: type, query_error: type) -> None: ...
 
 # the query kernels (csrc/py/exec.c; vpcflow/_exec.py documents them)

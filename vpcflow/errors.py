@@ -13,11 +13,17 @@ class ParseError(ValueError):
 
     Attributes:
         file: the file (or buffer name) being read.
-        line: 1-based line number in the decompressed text, or None.
-        offset: byte offset (compressed-stream errors), or None.
+        line: 1-based line number in the decompressed text, or None.  For
+            JSON input (CloudWatch Logs payloads, Firehose records) the
+            record's position: the object's n-th log event or Firehose
+            record (a bad payload gets the number of the event after it).
+        offset: byte offset, or None: where a compressed stream is damaged,
+            or, for JSON input, where the bad record (or the invalid JSON)
+            is in the decompressed object.
         field: the column whose value was invalid, or None when the whole
             line is wrong (for example the wrong number of fields).
-        text: the offending line (truncated), or None.
+        text: the offending line (truncated), or None; for JSON input the
+            message, the event's JSON or the JSON from the problem on.
         kind: "parse error", "corrupt compressed data" or
             "unsupported input format".
 

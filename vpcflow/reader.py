@@ -1,14 +1,77 @@
-"""Reading flow-log text: :func:`read_logs` and :func:`parse_text`."""
+"""Reading flow logs: :func:`read_logs`, :func:`parse_text` and :func:`parse_payload`.
+
+Flow logs arrive as text (S3 objects, files) or inside CloudWatch Logs
+subscription payloads and Firehose records; every reader sniffs which from
+the bytes, after gzip/zstd, never from a name:
+
+* **flow-log text**: lines, with a header line or in ``fields=``'s format;
+* **JSON** (first non-blank byte ``{`` or ``[``), any number of values one
+  after the other, with or without whitespace between them (Firehose
+  concatenates), each one of these or an array of them:
+
+  - a CloudWatch Logs subscription payload ``{"messageType": "DATA_MESSAGE",
+    "logGroup", "logStream", "logEvents": [{"id", "timestamp", "message"}]}``,
+    as CloudWatch sends it (gzip'd) or as Firehose writes a subscription to S3
+    (gzip'd payloads back to back: a multi-member gzip);
+  - a Lambda event ``{"awslogs": {"data": "<base64>"}}``, a Kinesis event
+    ``{"Records": [{"kinesis": {"data": "<base64>"}}]}`` or a Firehose
+    transformation event ``{"records": [{"recordId", "data": "<base64>"}]}``,
+    each data the base64 of a gzip'd payload (or of plain JSON);
+  - a Firehose direct-delivery record ``{"message": "<flow-log line>"}``;
+* **base64 records**: lines, each the base64 of a gzip'd payload, as Kinesis
+  and Firehose carry them (a file whose first line starts ``H4sI``);
+* **Parquet** is refused with a :class:`~vpcflow.ParseError`.
+
+Header-less text whose first field is a string may also begin with ``{``,
+``[`` or ``H4sI``: a source whose first line is a valid record in
+``fields=``'s format is text (data wins, as for lines that look like a
+header).
+
+Each log event's message (and each Firehose record's) is a header-less line
+in ``fields=``'s format (the v2 default otherwise), parsed exactly like a
+line of text.  CloudWatch payloads add three columns: ``log_group`` and
+``log_stream`` (strings; the stream is usually the ENI id) and
+``event_timestamp`` (int64, the event's milliseconds since the epoch);
+a field of ``fields=`` with one of those names wins over it.
+``CONTROL_MESSAGE`` payloads (CloudWatch's health checks) yield no records.
+
+**Line numbers** of JSON input count records: line ``n`` of an object is
+its ``n``-th log event or Firehose record (events of control messages do
+not count), whatever payload it came in.  Bad records also carry the byte
+offset of their record in the decompressed object
+(:attr:`BadRecord.offset`, :attr:`ParseError.offset`).
+
+**Bad input**, with ``on_error="raise"`` a :class:`~vpcflow.ParseError`,
+with ``"skip"`` counted in ``report.bad_lines`` and kept in
+``report.bad_records``:
+
+* a bad flow-log message: as for text, on the event's line;
+* a bad event (not an object, no message, a message that is not a string or
+  holds a line break, a timestamp that is not an integer): on its own line;
+* a bad payload or record (valid JSON of the wrong shape, e.g. a
+  ``DATA_MESSAGE`` without ``logEvents`` or ``"logEvents": 5``; bad base64; a
+  damaged gzip stream inside a record; a wrapper record without data): one
+  bad record, numbered as the next event would be; none of its events is
+  kept, and the next payload is read;
+* invalid JSON: one bad record likewise; the value it is in is dropped and
+  reading resumes at the next line that starts with ``{`` or ``[`` (JSON
+  lines and newline-separated payloads lose one record; a broken document
+  with no line breaks after the damage loses the rest of the object).
+
+A JSON value, or decoded record, larger than 1 GiB is refused.
+"""
 from __future__ import annotations
 
+import json
 import os
 import time
-from typing import Iterable, Sequence, Union
+from typing import Any, Iterable, Mapping, Sequence, Union
 
 from . import _core as _core
 from .table import Table, table_from_core
 
-__all__ = ["read_logs", "parse_text", "expand_paths", "normalize_fields", "DEFAULT_FIELDS", "KNOWN_FIELDS"]
+__all__ = ["read_logs", "parse_text", "parse_payload", "expand_paths", "normalize_fields", "DEFAULT_FIELDS",
+           "KNOWN_FIELDS"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 Fields = Union[None, str, Sequence[str]]
@@ -102,7 +165,10 @@ def read_logs(
     Args:
         paths: a file, a directory (walked recursively) or a list of them.
             Files may be plain text, gzip (any number of members) or zstd;
-            compression is detected from the bytes, not the name.
+            compression is detected from the bytes, not the name.  A file
+            may hold flow-log text, CloudWatch Logs subscription payloads,
+            Firehose records or base64 records of payloads: what it holds is
+            sniffed too (see the module documentation, :mod:`vpcflow.reader`).
         fields: the fields of header-less input (CloudWatch/Firehose
             messages): a list of names or an AWS ``LogFormat`` string.
             A file's own header line always decides its fields; without
@@ -112,8 +178,9 @@ def read_logs(
             text; ``"skip"`` returns the good records and counts and keeps
             the bad ones in ``table.report``.
         threads: worker threads (default: all cores).  Files, and pieces
-            of large plain files, are parsed in parallel; the result is the
-            same for any thread count.
+            of large plain text files, are parsed in parallel (a file of
+            payloads is one piece); the result is the same for any thread
+            count.
         chunk_size: bytes of text per parse batch (default 8 MiB).
         max_bad_kept: how many bad records the report keeps (all are counted).
 
@@ -143,7 +210,9 @@ def parse_text(
     """Parse flow-log text held in memory (plain, gzip or zstd bytes).
 
     Args:
-        data: the text, or its compressed bytes.
+        data: the text, or its compressed bytes.  Payloads and Firehose
+            records are sniffed as by :func:`read_logs`
+            (:func:`parse_payload` also takes a decoded event).
         fields, on_error, max_bad_kept: as for :func:`read_logs`.
         name: the name used in error messages and bad records.
 
@@ -157,3 +226,56 @@ def parse_text(
         data = data.encode()
     return _read([(name, data)], [name], fields, on_error, 1, 0, max_bad_kept)
 
+
+
+Payload = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], Sequence[Any]]
+
+
+def parse_payload(
+    data: Payload,
+    *,
+    fields: Fields = None,
+    on_error: str = "raise",
+    name: str = "<payload>",
+    max_bad_kept: int = 100_000,
+) -> Table:
+    """Parse CloudWatch Logs subscription payloads or Firehose records held in memory.
+
+    For a Lambda function subscribed to a flow log's log group, a Kinesis or
+    Firehose consumer, or payloads fetched by hand.  The bytes are sniffed
+    as :func:`read_logs` sniffs a file (see :mod:`vpcflow.reader` for every
+    shape, the columns ``log_group``, ``log_stream`` and ``event_timestamp``,
+    the line numbering and the error rules).
+
+    Args:
+        data: a payload's bytes as delivered (gzip'd JSON, plain JSON, one
+            or more base64 records, several payloads back to back), a JSON
+            string, or the decoded event itself: a dict such as a Lambda
+            event (``{"awslogs": {"data": ...}}``, ``{"Records": [...]}``,
+            ``{"records": [...]}``) or a payload, or a list of them.
+        fields: the messages' format (a list of names or an AWS
+            ``LogFormat`` string); the v2 default format otherwise.
+        on_error, max_bad_kept: as for :func:`read_logs`.
+        name: the name used in error messages and bad records.
+
+    Returns:
+        A Table; ``table.report`` counts the payloads, control messages and
+        messages seen.
+
+    Example:
+        >>> import base64, gzip, json, vpcflow
+        >>> payload = {"messageType": "DATA_MESSAGE", "logGroup": "/vpc/flows", "logStream": "eni-1",
+        ...            "logEvents": [{"id": "1", "timestamp": 1700000000000, "message":
+        ...                "2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK"}]}
+        >>> event = {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()}}
+        >>> t = vpcflow.parse_payload(event)
+        >>> t.num_rows, t["log_stream"].tolist(), t["event_timestamp"].tolist(), t.report.payloads
+        (1, ['eni-1'], [1700000000000], 1)
+    """
+    if isinstance(data, str):
+        data = data.encode()
+    elif isinstance(data, (Mapping, list, tuple)):
+        data = json.dumps(data).encode()
+    elif not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, str, a dict or a list, not {type(data).__name__}")
+    return _read([(name, data)], [name], fields, on_error, 1, 0, max_bad_kept)

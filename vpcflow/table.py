@@ -263,11 +263,18 @@ class BadRecord:
 
     Attributes:
         file: the file (or buffer name) it came from.
-        line: its 1-based line number in the decompressed text.
+        line: its 1-based line number in the decompressed text.  For JSON
+            input (CloudWatch Logs payloads, Firehose records) lines are
+            records: line ``n`` is the object's ``n``-th log event or
+            Firehose record, and a payload that is bad as a whole gets the
+            number the next event would have.
         field: the field whose value was invalid, or None when the line as
             a whole is wrong (wrong number of fields, corrupt compression).
-        text: the raw line (at most 4096 bytes of it).
+        text: the raw line (at most 4096 bytes of it); for JSON input the
+            message, the event's JSON, or the JSON from the problem on.
         message: the full error message.
+        offset: JSON input: the byte offset of the record in the
+            (decompressed) object; None for text.
     """
 
     file: str
@@ -275,6 +282,7 @@ class BadRecord:
     field: str | None
     text: str
     message: str
+    offset: int | None = None
 
 
 @dataclass
@@ -293,6 +301,14 @@ class ParseReport:
         ms_fixed: start/end values given in milliseconds and converted to seconds.
         bytes_in: bytes read from disk (compressed size for .gz).
         bytes_text: bytes of text parsed (after decompression).
+        payloads: CloudWatch Logs subscription payloads read (data and
+            control messages, whether delivered as they are, in Lambda,
+            Kinesis or Firehose events, or as base64 records).
+        control_messages: CONTROL_MESSAGE payloads among them (they hold
+            no records).
+        messages: log events of data payloads and Firehose records read,
+            each one flow-log line (and counted in ``lines`` or
+            ``blank_lines`` like a line of text).
         seconds: wall time of the read.
         threads: threads used.
         bad_records: the kept bad records.
@@ -307,6 +323,9 @@ class ParseReport:
     ms_fixed: int = 0
     bytes_in: int = 0
     bytes_text: int = 0
+    payloads: int = 0
+    control_messages: int = 0
+    messages: int = 0
     seconds: float = 0.0
     threads: int = 1
     bad_records: list[BadRecord] = field(default_factory=list)
@@ -325,6 +344,11 @@ class ParseReport:
         ]
         if self.ms_fixed:
             parts.insert(3, f"{self.ms_fixed:,} ms timestamps fixed")
+        if self.payloads or self.messages:
+            json = f"{self.messages:,} messages"
+            if self.payloads:
+                json = f"{self.payloads:,} payloads ({self.control_messages:,} control), " + json
+            parts.insert(1, json)
         return ", ".join(parts)
 
     def __str__(self) -> str:
@@ -548,5 +572,6 @@ def table_from_core(result: dict, names: Sequence[str], seconds: float, threads:
     cols = [Column(name, typ, data, valid, dct, nulls, logical)
             for name, typ, data, valid, dct, nulls, logical in result["columns"]]
     rep = ParseReport(**result["report"], seconds=seconds, threads=threads)
-    rep.bad_records = [BadRecord(names[src], line, fld, text, msg) for src, line, fld, text, msg in result["bad"]]
+    rep.bad_records = [BadRecord(names[src], line, fld, text, msg, off if off >= 0 else None)
+                       for src, line, fld, text, msg, off in result["bad"]]
     return Table(cols, rep)

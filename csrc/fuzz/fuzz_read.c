@@ -8,12 +8,18 @@
  *     batches; the results must agree with each other;
  *   - vf_read of the same bytes as a file (a memfd), which splits inputs
  *     above 8 KiB into byte ranges: must agree with the in-memory read;
+ *   - vf_read of the bytes gzip'd and base64'd into a CloudWatch Logs
+ *     Lambda event and into a base64 record line, so that the payload
+ *     layer's decoding paths see fuzzed bytes (inputs that are JSON
+ *     payloads, as in the seed corpus, are then read one level down);
  *   - vf_parse_addr / vf_format_addr (round trip) and vf_parse_int64
  *     (against a reference), on the whole input and on its tokens;
  *   - vf_decompress as gzip and as zstd.
  * Everything is freed; a broken invariant aborts with a message.
  */
 #include "vf.h"
+
+#include <zlib.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +40,7 @@ static void check_table(const vf_table *t) {
     if (t->nrows != t->report.rows) FAIL("nrows %lld != report.rows %lld", (long long)t->nrows, (long long)t->report.rows);
     if (t->report.nbad_kept > t->report.bad_lines) FAIL("more bad records kept than bad lines");
     if (t->report.rows + t->report.bad_lines + t->report.header_lines > t->report.lines + 1) FAIL("line counts");
+    if (t->report.control_messages > t->report.payloads) FAIL("more control messages than payloads");
     for (int i = 0; i < t->ncols; i++) {
         const vf_column *c = &t->cols[i];
         int64_t nulls = 0;
@@ -66,12 +73,13 @@ static void same_tables(const vf_table *a, const vf_table *b, const char *what) 
     if (a->nrows != b->nrows || a->ncols != b->ncols) FAIL("%s: %lld x %d vs %lld x %d", what, (long long)a->nrows, a->ncols, (long long)b->nrows, b->ncols);
     const vf_report *p = &a->report, *q = &b->report;
     if (p->lines != q->lines || p->bad_lines != q->bad_lines || p->header_lines != q->header_lines ||
-        p->blank_lines != q->blank_lines || p->ms_fixed != q->ms_fixed || p->nbad_kept != q->nbad_kept)
+        p->blank_lines != q->blank_lines || p->ms_fixed != q->ms_fixed || p->nbad_kept != q->nbad_kept ||
+        p->payloads != q->payloads || p->control_messages != q->control_messages || p->messages != q->messages)
         FAIL("%s: reports differ (lines %lld/%lld bad %lld/%lld headers %lld/%lld blank %lld/%lld)", what,
              (long long)p->lines, (long long)q->lines, (long long)p->bad_lines, (long long)q->bad_lines,
              (long long)p->header_lines, (long long)q->header_lines, (long long)p->blank_lines, (long long)q->blank_lines);
     for (int64_t i = 0; i < p->nbad_kept; i++)
-        if (p->bad[i].line != q->bad[i].line) FAIL("%s: bad record %lld at line %lld vs %lld", what, (long long)i, (long long)p->bad[i].line, (long long)q->bad[i].line);
+        if (p->bad[i].line != q->bad[i].line || p->bad[i].offset != q->bad[i].offset) FAIL("%s: bad record %lld at line %lld vs %lld", what, (long long)i, (long long)p->bad[i].line, (long long)q->bad[i].line);
     for (int i = 0; i < a->ncols; i++) {
         const vf_column *x = &a->cols[i], *y = &b->cols[i];
         if (strcmp(x->name, y->name) || x->type != y->type || x->null_count != y->null_count)
@@ -112,6 +120,15 @@ static vf_status read_one(const vf_source *s, int on_error, int withfields, size
     return st;
 }
 
+/* The reads of one source that must agree: raise and skip, one batch and
+ * 4 KiB batches.  Returns the status of raise and skip and their tables
+ * (NULL when they failed) for more comparisons; e1 is raise's error. */
+typedef struct reads {
+    vf_status r1, s1;
+    vf_table *raise1, *skip1;
+    vf_error e1;
+} reads;
+
 /* A damaged compressed stream: how many lines before the damage come out
  * depends on the output room each inflate call had (the decoder may keep
  * decoded bytes of the failing block), so skip-mode tables of different
@@ -128,29 +145,42 @@ static int damaged_stream(const uint8_t *data, size_t size) {
     return st == VF_ECODEC;
 }
 
+static void read_modes(const vf_source *s, int withfields, size_t size, int damaged, reads *out) {
+    vf_table *raise1 = NULL, *skip1 = NULL, *skip2 = NULL, *raise2 = NULL;
+    vf_error e1, e2, e3, e4;
+    vf_status r1 = read_one(s, VF_ON_ERROR_RAISE, withfields, 0, &raise1, &e1);
+    vf_status s1 = read_one(s, VF_ON_ERROR_SKIP, withfields, 0, &skip1, &e2);
+    /* 4 KiB batches (the minimum) only differ from one batch above 4 KiB */
+    const int batched = size > 4096;
+    vf_status s2 = batched ? read_one(s, VF_ON_ERROR_SKIP, withfields, 4096, &skip2, &e3) : s1;
+    vf_status r2 = batched ? read_one(s, VF_ON_ERROR_RAISE, withfields, 4096, &raise2, &e4) : r1;
+    /* raise succeeds exactly when skip finds no bad line */
+    if (r1 == VF_OK && (s1 != VF_OK || skip1->report.bad_lines != 0)) FAIL("raise OK but skip found bad lines");
+    if (r1 == VF_EPARSE && s1 == VF_OK && skip1->report.bad_lines == 0) FAIL("raise failed but skip found no bad line");
+    if (r1 == VF_EPARSE && s1 == VF_OK && skip1->report.nbad_kept && skip1->report.bad[0].line != e1.line)
+        FAIL("raise stopped at line %lld, skip's first bad line is %lld", (long long)e1.line, (long long)skip1->report.bad[0].line);
+    if (r1 == VF_EPARSE && s1 == VF_OK && skip1->report.nbad_kept && skip1->report.bad[0].offset != e1.offset)
+        FAIL("raise's error at byte %lld, skip's first bad record at %lld", (long long)e1.offset, (long long)skip1->report.bad[0].offset);
+    if (r1 == VF_OK) same_tables(raise1, skip1, "raise vs skip");
+    /* batching changes nothing */
+    if (s1 != s2 || r1 != r2) FAIL("status depends on chunk size: %d/%d %d/%d", s1, s2, r1, r2);
+    if (batched && s1 == VF_OK && !damaged) same_tables(skip1, skip2, "skip: one batch vs 4 KiB batches");
+    if (batched && r1 == VF_OK) same_tables(raise1, raise2, "raise: one batch vs 4 KiB batches");
+    if (batched && r1 != VF_OK && e1.line != e4.line) FAIL("error line %lld vs %lld with 4 KiB batches", (long long)e1.line, (long long)e4.line);
+    vf_table_free(skip2);
+    vf_table_free(raise2);
+    *out = (reads){r1, s1, raise1, skip1, e1};
+}
+
 static void fuzz_read(const uint8_t *data, size_t size) {
     vf_source s = {"fuzz.log", data, size};
     const int damaged = damaged_stream(data, size);
     for (int withfields = 0; withfields < 2; withfields++) {
-        vf_table *raise1 = NULL, *skip1 = NULL, *skip2 = NULL, *raise2 = NULL;
-        vf_error e1, e2, e3, e4;
-        vf_status r1 = read_one(&s, VF_ON_ERROR_RAISE, withfields, 0, &raise1, &e1);
-        vf_status s1 = read_one(&s, VF_ON_ERROR_SKIP, withfields, 0, &skip1, &e2);
-        /* 4 KiB batches (the minimum) only differ from one batch above 4 KiB */
-        const int batched = size > 4096;
-        vf_status s2 = batched ? read_one(&s, VF_ON_ERROR_SKIP, withfields, 4096, &skip2, &e3) : s1;
-        vf_status r2 = batched ? read_one(&s, VF_ON_ERROR_RAISE, withfields, 4096, &raise2, &e4) : r1;
-        /* raise succeeds exactly when skip finds no bad line */
-        if (r1 == VF_OK && (s1 != VF_OK || skip1->report.bad_lines != 0)) FAIL("raise OK but skip found bad lines");
-        if (r1 == VF_EPARSE && s1 == VF_OK && skip1->report.bad_lines == 0) FAIL("raise failed but skip found no bad line");
-        if (r1 == VF_EPARSE && s1 == VF_OK && skip1->report.nbad_kept && skip1->report.bad[0].line != e1.line)
-            FAIL("raise stopped at line %lld, skip's first bad line is %lld", (long long)e1.line, (long long)skip1->report.bad[0].line);
-        if (r1 == VF_OK) same_tables(raise1, skip1, "raise vs skip");
-        /* batching changes nothing */
-        if (s1 != s2 || r1 != r2) FAIL("status depends on chunk size: %d/%d %d/%d", s1, s2, r1, r2);
-        if (batched && s1 == VF_OK && !damaged) same_tables(skip1, skip2, "skip: one batch vs 4 KiB batches");
-        if (batched && r1 == VF_OK) same_tables(raise1, raise2, "raise: one batch vs 4 KiB batches");
-        if (batched && r1 != VF_OK && e1.line != e4.line) FAIL("error line %lld vs %lld with 4 KiB batches", (long long)e1.line, (long long)e4.line);
+        reads m;
+        read_modes(&s, withfields, size, damaged, &m);
+        vf_status r1 = m.r1, s1 = m.s1;
+        vf_table *raise1 = m.raise1, *skip1 = m.skip1;
+        vf_error e1 = m.e1;
 
         /* the same bytes as a file: above 8 KiB it is split into byte ranges
          * of 4 KiB (below, reading a file is reading its bytes) */
@@ -175,9 +205,61 @@ static void fuzz_read(const uint8_t *data, size_t size) {
         }
         vf_table_free(raise1);
         vf_table_free(skip1);
-        vf_table_free(skip2);
-        vf_table_free(raise2);
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* The input inside payload wrappers                                   */
+/* ------------------------------------------------------------------ */
+static size_t gzip_into(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_FINISH);
+    size_t len = zs.total_out;
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END ? len : 0;
+}
+
+static size_t base64_into(const uint8_t *p, size_t n, char *out) {
+    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        out[o++] = A[v >> 18];
+        out[o++] = A[v >> 12 & 63];
+        out[o++] = i + 1 < n ? A[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? A[v & 63] : '=';
+    }
+    return o;
+}
+
+static void fuzz_wrapped(const uint8_t *data, size_t size) {
+    size_t gcap = size + size / 8 + 128;
+    uint8_t *g = malloc(gcap);
+    char *buf = malloc(gcap * 4 / 3 + 64);
+    size_t gl = g ? gzip_into(data, size, g, gcap) : 0;
+    if (gl) {
+        static const char pre[] = "{\"awslogs\": {\"data\": \"";
+        size_t n = sizeof pre - 1;
+        memcpy(buf, pre, n);
+        n += base64_into(g, gl, buf + n);
+        memcpy(buf + n, "\"}}", 3);
+        const size_t shapes[2][2] = {{0, n + 3}, {sizeof pre - 1, n - (sizeof pre - 1)}}; /* the event; the bare line */
+        for (int k = 0; k < 2; k++) {
+            vf_source s = {"fuzz.json", buf + shapes[k][0], shapes[k][1]};
+            reads m;
+            read_modes(&s, k, shapes[k][1], 0, &m);
+            vf_table_free(m.raise1);
+            vf_table_free(m.skip1);
+        }
+    }
+    free(g);
+    free(buf);
 }
 
 /* reference integer parser: optional '-', then 1+ ASCII digits, in range */
@@ -261,6 +343,7 @@ static void fuzz_codecs(const uint8_t *data, size_t size) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_read(data, size);
+    fuzz_wrapped(data, size);
     fuzz_scalars(data, size);
     fuzz_codecs(data, size);
     return 0;

@@ -172,9 +172,9 @@ PyObject *vfpy_table_to_py(vf_table *t) {
     }
     for (int64_t i = 0; i < r->nbad_kept; i++) {
         const vf_bad_record *b = &r->bad[i];
-        PyObject *item = Py_BuildValue("(iLNNN)", b->source, (long long)b->line,
+        PyObject *item = Py_BuildValue("(iLNNNL)", b->source, (long long)b->line,
                                        b->field ? vfpy_text(b->field) : Py_NewRef(Py_None), vfpy_text(b->text),
-                                       vfpy_text(b->message));
+                                       vfpy_text(b->message), (long long)b->offset);
         if (!item) {
             Py_DECREF(cols);
             Py_DECREF(bad);
@@ -182,11 +182,12 @@ PyObject *vfpy_table_to_py(vf_table *t) {
         }
         PyList_SET_ITEM(bad, (Py_ssize_t)i, item);
     }
-    PyObject *report = Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L}", "files", (long long)r->files, "lines",
-                                     (long long)r->lines, "rows", (long long)r->rows, "bad_lines",
-                                     (long long)r->bad_lines, "header_lines", (long long)r->header_lines, "blank_lines",
-                                     (long long)r->blank_lines, "ms_fixed", (long long)r->ms_fixed, "bytes_in",
-                                     (long long)r->bytes_in, "bytes_text", (long long)r->bytes_text);
+    PyObject *report = Py_BuildValue(
+        "{s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L}", "files", (long long)r->files, "lines", (long long)r->lines,
+        "rows", (long long)r->rows, "bad_lines", (long long)r->bad_lines, "header_lines", (long long)r->header_lines,
+        "blank_lines", (long long)r->blank_lines, "ms_fixed", (long long)r->ms_fixed, "bytes_in", (long long)r->bytes_in,
+        "bytes_text", (long long)r->bytes_text, "payloads", (long long)r->payloads, "control_messages",
+        (long long)r->control_messages, "messages", (long long)r->messages);
     if (!report) {
         Py_DECREF(cols);
         Py_DECREF(bad);

@@ -1,9 +1,12 @@
 /*
- * text.c - the binding of flow-log text reading: read() and the small
- * helpers the Python layer and the tests use (field and address parsers,
- * dictionary decoding, decompression).
+ * text.c - the binding of flow-log reading: read() (text, and the JSON and
+ * base64 payloads vf_read sniffs) and the small helpers the Python layer
+ * and the tests use (field and address parsers, dictionary decoding,
+ * decompression, JSON unescaping, base64).
  */
 #include "binding.h"
+
+#include "../json/json.h"
 
 #include <string.h>
 
@@ -297,6 +300,42 @@ static PyObject *py_decompress(PyObject *m, PyObject *arg) {
     return res;
 }
 
+/* The JSON scanner's string unescaping and the base64 decoder, for the
+ * property tests: bytes -> bytes, or ValueError saying what is wrong and
+ * at which byte. */
+typedef const char *(*decoder_fn)(const char *s, size_t n, vf_buf *out, size_t *at);
+
+static PyObject *decode_with(decoder_fn fn, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    vf_buf out = {0};
+    size_t at = 0;
+    const char *e;
+    Py_BEGIN_ALLOW_THREADS
+    e = fn(view.buf ? view.buf : "", (size_t)view.len, &out, &at);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    PyObject *res;
+    if (out.oom)
+        res = PyErr_NoMemory();
+    else if (e)
+        res = PyErr_Format(PyExc_ValueError, "%s at byte %zu", e, at);
+    else
+        res = PyBytes_FromStringAndSize(out.p ? (const char *)out.p : "", (Py_ssize_t)out.len);
+    vf_buf_free(&out);
+    return res;
+}
+
+static PyObject *py_json_unescape(PyObject *m, PyObject *arg) {
+    (void)m;
+    return decode_with(vf_json_unescape, arg);
+}
+
+static PyObject *py_base64_decode(PyObject *m, PyObject *arg) {
+    (void)m;
+    return decode_with(vf_base64_decode, arg);
+}
+
 static PyObject *py_gzip_backend(PyObject *m, PyObject *noarg) {
     (void)m;
     (void)noarg;
@@ -314,6 +353,8 @@ PyMethodDef vfpy_text_methods[] = {
     {"decode_strings", py_decode_strings, METH_VARARGS, "decode_strings(offsets, data) -> object array"},
     {"decompress", py_decompress, METH_O, "decompress(gzip_or_zstd_bytes) -> bytes"},
     {"gzip_backend", py_gzip_backend, METH_NOARGS, "gzip_backend() -> 'isa-l' or 'zlib'"},
+    {"json_unescape", py_json_unescape, METH_O, "json_unescape(body_bytes) -> bytes (UTF-8), or ValueError"},
+    {"base64_decode", py_base64_decode, METH_O, "base64_decode(bytes) -> bytes, or ValueError"},
     {NULL, NULL, 0, NULL},
 };
 

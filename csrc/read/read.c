@@ -14,8 +14,13 @@
  * parallel.  Line numbers of range tasks are fixed up from the newline
  * counts of the tasks before them, and a range whose starting header is
  * not the one its predecessor ended with is parsed again.
+ *
+ * What a source holds is sniffed from its bytes after decompression:
+ * flow-log text, JSON or base64 payloads (CloudWatch Logs subscriptions,
+ * Firehose records: read through json/payload.h into the same batches),
+ * or Parquet (refused).  An object of payloads is one task.
  */
-#include "../text/parse.h"
+#include "../json/payload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +99,51 @@ static vf_status load_source(const vf_source *s, loaded *l, vf_error *err) {
 
 static bool is_parquet(const char *p, size_t n) { return n >= 4 && memcmp(p, "PAR1", 4) == 0; }
 
+/* How much of the first line the sniff looks at (see sniff). */
+#define SNIFF_LINE 65536
+
+/* The first non-blank line of p[0..n), at most SNIFF_LINE bytes of it;
+ * false when it may go on past n. */
+static bool first_line(const char *p, size_t n, const char **line, size_t *len) {
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+    size_t max = n - i < SNIFF_LINE ? n - i : SNIFF_LINE;
+    const char *nl = memchr(p + i, '\n', max);
+    *line = p + i;
+    *len = nl ? (size_t)(nl - (p + i)) : max;
+    return nl || max == SNIFF_LINE;
+}
+
+/* What decompressed bytes hold (all of them, or a window's worth with at
+ * least the first line, see first_line).  Header-less text may start with
+ * '{', '[' or "H4sI" too, as the value of a string field: when the first
+ * line is a valid record in the default format (dflt), the source is
+ * text, as a line that looks like a header but is a valid record is data. */
+static vf_content sniff(const vf_parse_cfg *pcfg, const vf_hdr *dflt, const char *p, size_t n) {
+    vf_content k = vf_sniff_content(p, n);
+    if (k != VF_CONTENT_JSON && k != VF_CONTENT_BASE64) return k;
+    const char *line;
+    size_t len;
+    first_line(p, n, &line, &len);
+    vf_parse_cfg cfg = *pcfg;
+    cfg.on_error = VF_ON_ERROR_RAISE;
+    vf_batch *b = vf_parse_batch(line, len, dflt, &cfg, 0);
+    bool record = b && b->status == VF_OK && b->nrows == 1;
+    vf_batch_free(b);
+    return record ? VF_CONTENT_TEXT : k;
+}
+
+/* Whether an uncompressed file may hold payloads (JSON or base64), which
+ * are read whole, not split into ranges (the task decides, see sniff). */
+static bool holds_payloads(const char *path) {
+    void *m;
+    size_t n;
+    if (map_file(path, &m, &n, NULL) != VF_OK || !m) return false;
+    vf_content k = vf_sniff_content(m, n);
+    munmap(m, n);
+    return k == VF_CONTENT_JSON || k == VF_CONTENT_BASE64;
+}
+
 /* The header in force at the start of text: its first non-blank line if
  * that is a header, else the default. */
 static vf_hdr *first_header(const char *text, size_t len, const vf_hdr *dflt, vf_error *err) {
@@ -134,6 +184,7 @@ typedef struct task {
     vf_status status;     /* load failure (I/O, codec, format, memory) */
     vf_error err;
     int64_t bytes_in, bytes_text;
+    int64_t payloads, control, messages; /* JSON input */
     vf_scratch *scratch;  /* the running worker's copy buffer (see reader.scratch) */
     vf_scratch *stream;   /* the running worker's decompression buffer */
 } task;
@@ -171,6 +222,32 @@ static void note_failure(reader *r, size_t ti) {
     }
 }
 
+/* Take a parsed batch into the task: the lines before it (*base, which it
+ * advances), and the header it ends with (*hdr, for the next).  Returns
+ * false when the task must stop: the batch failed, or no memory. */
+static bool take_batch(reader *r, task *t, size_t ti, vf_batch *b, const vf_hdr **hdr, int64_t *base) {
+    if (!b) {
+        t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
+        return false;
+    }
+    b->line_base = *base;
+    *base += b->newlines;
+    *hdr = b->end_hdr;
+    bool failed = b->status != VF_OK;
+    if (!push_batch(t, b)) {
+        t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
+        return false;
+    }
+    if (failed) {
+        /* A range after the first was parsed under a guessed header (the
+         * file's first): its failure is provisional until vf_read has
+         * checked that guess, so it must not stop the tasks after it. */
+        if (!(t->range && t->off > 0)) note_failure(r, ti);
+        return false;
+    }
+    return true;
+}
+
 /* Parse text (whole lines) in pieces of about chunk bytes, each ending at
  * a newline.  *hdr is the header in force at the start and receives the
  * one at the end (owned by the last batch); *base counts the lines before
@@ -178,10 +255,7 @@ static void note_failure(reader *r, size_t ti) {
 static bool parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t len, const vf_hdr **hdrp,
                          int64_t *basep) {
     size_t pos = 0;
-    int64_t base = *basep;
-    const vf_hdr *hdr = *hdrp;
-    bool go_on = true;
-    while (pos < len && go_on) {
+    while (pos < len) {
         if (atomic_load(&r->first_failed) < ti) return false;
         size_t want = len - pos > r->chunk ? r->chunk : len - pos;
         size_t stop = pos + want;
@@ -189,31 +263,11 @@ static bool parse_pieces(reader *r, task *t, size_t ti, const char *text, size_t
             const char *nl = memchr(text + stop, '\n', len - stop);
             stop = nl ? (size_t)(nl - text) + 1 : len;
         }
-        vf_batch *b = vf_parse_batch_with(text + pos, stop - pos, hdr, &r->cfg, t->src, t->scratch);
-        if (!b) {
-            t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
-            return false;
-        }
-        b->line_base = base;
-        base += b->newlines;
-        hdr = b->end_hdr;
-        bool failed = b->status != VF_OK;
-        if (!push_batch(t, b)) {
-            t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
-            return false;
-        }
-        if (failed) {
-            /* A range after the first was parsed under a guessed header (the
-             * file's first): its failure is provisional until vf_read has
-             * checked that guess, so it must not stop the tasks after it. */
-            if (!(t->range && t->off > 0)) note_failure(r, ti);
-            go_on = false;
-        }
+        vf_batch *b = vf_parse_batch_with(text + pos, stop - pos, *hdrp, &r->cfg, t->src, t->scratch);
+        if (!take_batch(r, t, ti, b, hdrp, basep)) return false;
         pos = stop;
     }
-    *hdrp = hdr;
-    *basep = base;
-    return go_on;
+    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -339,9 +393,141 @@ static void ahead_stop(ahead *a) {
     free(a->slot[1]);
 }
 
-/* A compressed source, decompressed about chunk bytes at a time into one
- * reused buffer and parsed as it goes: memory stays bounded by the buffer,
- * whatever the file's size.  A line longer than the buffer grows it. */
+/* ------------------------------------------------------------------ */
+/* Windows on a compressed source                                      */
+/* ------------------------------------------------------------------ */
+/* A compressed source's text, decompressed a window at a time into the
+ * worker's stream buffer and parsed as it goes: memory stays bounded by
+ * the buffer, whatever the file's size.  A line or record longer than the
+ * buffer grows it. */
+typedef struct window {
+    ahead ah;
+    vf_scratch *sb;       /* the window is sb->buf[0 .. len) */
+    size_t len;
+    bool eof;
+    vf_status st;         /* the stream failed (err says why): no more bytes */
+    vf_error *err;
+    int64_t *bytes_text;
+} window;
+
+/* Read on until `target` bytes (at most the buffer) are in, or the stream ends or fails. */
+static void win_fill(window *w, size_t target) {
+    if (target > w->sb->cap) target = w->sb->cap;
+    while (!w->eof && w->st == VF_OK && w->len < target) {
+        size_t got = 0;
+        w->st = ahead_read(&w->ah, w->sb->buf + w->len, w->sb->cap - w->len, &got, &w->eof, w->err);
+        w->len += got;
+        *w->bytes_text += (int64_t)got;
+    }
+}
+
+/* Read on: up to a chunk of text, or at least a byte more when the window
+ * holds that much already (it grew for a long line). */
+static void win_more(window *w, size_t chunk) {
+    size_t target = w->sb->cap < chunk ? w->sb->cap : chunk;
+    win_fill(w, target <= w->len ? w->len + 1 : target);
+}
+
+/* Twice the room: the window is full of one line or record. */
+static bool win_grow(window *w) {
+    size_t cap = w->sb->cap;
+    char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(w->sb->buf, cap * 2);
+    if (!nb) return false;
+    w->sb->buf = nb;
+    w->sb->cap = cap * 2;
+    return true;
+}
+
+/* Forget the first n bytes (parsed). */
+static void win_drop(window *w, size_t n) {
+    memmove(w->sb->buf, w->sb->buf + n, w->len - n);
+    w->len -= n;
+}
+
+/* The flow-log text of a compressed source: whole lines only, but all of
+ * it at the end of a good stream; after damage the partial last line is
+ * reported with the codec error. */
+static void stream_text(reader *r, task *t, size_t ti, window *w, const char *name) {
+    vf_error herr;
+    vf_error_clear(&herr);
+    vf_hdr *first = first_header(w->sb->buf, w->len, r->dflt, &herr);
+    if (!first) {
+        w->st = vf_fail(w->err, VF_ENOMEM, "%s: out of memory", name);
+        return;
+    }
+    const vf_hdr *hdr = first;
+    int64_t base = 0;
+    for (;;) {
+        size_t upto = w->len;
+        if (!(w->eof && w->st == VF_OK)) {
+            const char *nl = w->len ? memrchr(w->sb->buf, '\n', w->len) : NULL;
+            upto = nl ? (size_t)(nl - w->sb->buf) + 1 : 0;
+        }
+        if (upto == 0 && w->st == VF_OK && !w->eof) {
+            if (!win_grow(w)) {
+                w->st = vf_fail(w->err, VF_ENOMEM, "%s: out of memory (a line longer than %zu bytes)", name, w->sb->cap);
+                break;
+            }
+            win_more(w, r->chunk);
+            continue;
+        }
+        if (upto && !parse_pieces(r, t, ti, w->sb->buf, upto, &hdr, &base)) break;
+        win_drop(w, upto);
+        if (w->st != VF_OK || (w->eof && w->len == 0)) break;
+        win_more(w, r->chunk);
+    }
+    vf_hdr_free(first);
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects of payloads                                                 */
+/* ------------------------------------------------------------------ */
+/* The records of an object of JSON or base64 payloads (json/payload.h):
+ * text[0..len) when it is all in memory (w NULL), else the window's
+ * stream, read on whenever the payload layer needs the rest of a record.
+ * Batches are cut at about chunk bytes of messages. */
+static void parse_payloads(reader *r, task *t, size_t ti, vf_content kind, const char *text, size_t len, window *w) {
+    vf_payload ps;
+    vf_payload_init(&ps, kind, &r->cfg);
+    const vf_hdr *hdr = r->dflt;
+    int64_t base = 0, off = 0;
+    size_t pos = 0;
+    bool go_on = true;
+    while (go_on && atomic_load(&r->first_failed) >= ti) {
+        const char *p = w ? w->sb->buf : text;
+        size_t n = w ? w->len : len;
+        bool eof = !w || (w->eof && w->st == VF_OK);
+        size_t used = vf_payload_scan(&ps, p + pos, n - pos, off, eof, r->chunk);
+        pos += used;
+        off += (int64_t)used;
+        if (ps.oom) break;
+        bool end = eof && pos == n, full = ps.text.len >= r->chunk;
+        if (vf_payload_pending(&ps) && (full || end || vf_payload_failed(&ps)))
+            go_on = take_batch(r, t, ti, vf_payload_batch(&ps, hdr, t->src, t->scratch), &hdr, &base);
+        if (end || vf_payload_failed(&ps)) break;
+        if (full) continue;
+        if (!w || w->st != VF_OK) break; /* a damaged stream: the rest goes with its error */
+        win_drop(w, pos);
+        pos = 0;
+        if (w->len == w->sb->cap && !win_grow(w)) ps.oom = true;
+        else win_more(w, r->chunk);
+    }
+    /* the records before a stream's damage */
+    if (go_on && !ps.oom && vf_payload_pending(&ps))
+        take_batch(r, t, ti, vf_payload_batch(&ps, hdr, t->src, t->scratch), &hdr, &base);
+    if (ps.oom && t->status == VF_OK) {
+        t->status = vf_fail(&t->err, VF_ENOMEM, "out of memory");
+        note_failure(r, ti);
+    }
+    t->payloads = ps.payloads;
+    t->control = ps.control;
+    t->messages = ps.messages;
+    vf_payload_free(&ps);
+}
+
+/* A compressed source, read a window at a time; what it holds is sniffed
+ * from its first non-blank bytes (read on through blanks: they count as
+ * lines if it is text). */
 static void parse_stream(reader *r, task *t, size_t ti, vf_codec c, const loaded *l, const char *name) {
     vf_dstream *ds = vf_dstream_open(c, l->text, l->len, name);
     /* small inputs get a small buffer: deflate rarely beats 16:1 on logs,
@@ -356,73 +542,43 @@ static void parse_stream(reader *r, task *t, size_t ti, vf_codec c, const loaded
             sb->cap = cap;
         }
     }
-    char *buf = sb->cap >= cap ? sb->buf : NULL;
-    cap = sb->cap;
-    if (!ds || !buf) {
+    if (!ds || sb->cap < cap) {
         t->status = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory", name);
         note_failure(r, ti);
-        goto out;
+        vf_dstream_close(ds);
+        return;
     }
-    size_t len = 0;
-    int64_t base = 0;
-    vf_hdr *first = NULL;
-    const vf_hdr *hdr = NULL;
-    bool eof = false;
-    vf_status st = VF_OK;
-    ahead ah;
-    ahead_start(&ah, ds, r->opts->threads > 1 && r->ntasks < (size_t)r->opts->threads && cap > r->chunk, r->chunk);
+    window w = {.sb = sb, .st = VF_OK, .err = &t->err, .bytes_text = &t->bytes_text};
+    ahead_start(&w.ah, ds, r->opts->threads > 1 && r->ntasks < (size_t)r->opts->threads && sb->cap > r->chunk,
+                r->chunk);
+    win_more(&w, r->chunk);
+    /* read on through blanks, and until the first line is in (see sniff) */
     for (;;) {
-        size_t target = cap < r->chunk ? cap : r->chunk;
-        if (target <= len) target = len + 1; /* the buffer grew for a long line: read on */
-        while (!eof && st == VF_OK && len < target) {
-            size_t got = 0;
-            st = ahead_read(&ah, buf + len, cap - len, &got, &eof, &t->err);
-            len += got;
-            t->bytes_text += (int64_t)got;
+        const char *line;
+        size_t len;
+        vf_content k = vf_sniff_content(sb->buf, w.len);
+        bool more = k == VF_CONTENT_BLANK ||
+                    ((k == VF_CONTENT_JSON || k == VF_CONTENT_BASE64) && !first_line(sb->buf, w.len, &line, &len));
+        if (!more || w.eof || w.st != VF_OK) break;
+        if (w.len == sb->cap && !win_grow(&w)) {
+            w.st = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory", name);
+            break;
         }
-        if (!hdr) {
-            if (is_parquet(buf, len)) {
-                st = vf_fail(&t->err, VF_EFORMAT,
-                             "%s: is a compressed Parquet file, not flow-log text (read it with vpcflow.read_parquet)", name);
-                break;
-            }
-            vf_error herr;
-            vf_error_clear(&herr);
-            hdr = first = first_header(buf, len, r->dflt, &herr);
-            if (!first) {
-                st = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory", name);
-                break;
-            }
-        }
-        /* whole lines only, but all of it at the end of a good stream; after
-         * damage the partial last line is reported with the codec error */
-        size_t upto = len;
-        if (!(eof && st == VF_OK)) {
-            const char *nl = len ? memrchr(buf, '\n', len) : NULL;
-            upto = nl ? (size_t)(nl - buf) + 1 : 0;
-        }
-        if (upto == 0 && st == VF_OK && !eof) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb) {
-                st = vf_fail(&t->err, VF_ENOMEM, "%s: out of memory (a line longer than %zu bytes)", name, cap);
-                break;
-            }
-            buf = sb->buf = nb;
-            cap = sb->cap = cap * 2;
-            continue;
-        }
-        if (upto && !parse_pieces(r, t, ti, buf, upto, &hdr, &base)) break;
-        memmove(buf, buf + upto, len - upto);
-        len -= upto;
-        if (st != VF_OK || (eof && len == 0)) break;
+        win_fill(&w, sb->cap);
     }
-    ahead_stop(&ah);
-    if (st != VF_OK && t->status == VF_OK) {
-        t->status = st;
-        if (st != VF_ECODEC || r->cfg.on_error == VF_ON_ERROR_RAISE) note_failure(r, ti);
+    vf_content kind = sniff(&r->cfg, r->dflt, sb->buf, w.len);
+    if (kind == VF_CONTENT_PARQUET)
+        w.st = vf_fail(&t->err, VF_EFORMAT,
+                       "%s: is a compressed Parquet file, not flow-log text (read it with vpcflow.read_parquet)", name);
+    else if (kind == VF_CONTENT_JSON || kind == VF_CONTENT_BASE64)
+        parse_payloads(r, t, ti, kind, NULL, 0, &w);
+    else
+        stream_text(r, t, ti, &w, name);
+    ahead_stop(&w.ah);
+    if (w.st != VF_OK && t->status == VF_OK) {
+        t->status = w.st;
+        if (w.st != VF_ECODEC || r->cfg.on_error == VF_ON_ERROR_RAISE) note_failure(r, ti);
     }
-    vf_hdr_free(first);
-out:
     vf_dstream_close(ds);
 }
 
@@ -474,6 +630,13 @@ static void run_task_once(reader *r, size_t ti) {
     t->bytes_in = (int64_t)l.len;
     if (c != VF_CODEC_NONE) {
         parse_stream(r, t, ti, c, &l, s->name);
+        unload(&l);
+        return;
+    }
+    vf_content kind = t->range ? VF_CONTENT_TEXT : sniff(&r->cfg, r->dflt, l.text, l.len);
+    if (kind == VF_CONTENT_JSON || kind == VF_CONTENT_BASE64) {
+        t->bytes_text = (int64_t)l.len;
+        parse_payloads(r, t, ti, kind, l.text, l.len, NULL);
         unload(&l);
         return;
     }
@@ -636,7 +799,7 @@ static int gcol_cmp(const void *a, const void *b) {
 
 /* Append a bad record to the report, composing the full message. */
 static bool report_bad(vf_report *rep, size_t *cap, size_t max, const char *file, int src, int64_t line,
-                       const char *field, const char *text, const char *reason) {
+                       int64_t offset, const char *field, const char *text, const char *reason) {
     if ((size_t)rep->nbad_kept >= max) return true;
     if ((size_t)rep->nbad_kept == *cap) {
         size_t nc = *cap ? *cap * 2 : 16;
@@ -649,6 +812,7 @@ static bool report_bad(vf_report *rep, size_t *cap, size_t max, const char *file
     size_t mlen = strlen(file) + strlen(reason) + 64;
     r->source = src;
     r->line = line;
+    r->offset = offset;
     r->field = field ? vf_strndup(field, strlen(field)) : NULL;
     r->text = vf_strndup(text ? text : "", text ? strlen(text) : 0);
     r->message = malloc(mlen);
@@ -658,7 +822,9 @@ static bool report_bad(vf_report *rep, size_t *cap, size_t max, const char *file
         free(r->message);
         return false;
     }
-    if (line > 0)
+    if (line > 0 && offset >= 0)
+        snprintf(r->message, mlen, "%s:%lld (byte %lld): %s", file, (long long)line, (long long)offset, reason);
+    else if (line > 0)
         snprintf(r->message, mlen, "%s:%lld: %s", file, (long long)line, reason);
     else
         snprintf(r->message, mlen, "%s: %s", file, reason);
@@ -666,15 +832,21 @@ static bool report_bad(vf_report *rep, size_t *cap, size_t max, const char *file
     return true;
 }
 
-static vf_status fail_at(vf_error *err, vf_status code, const char *file, int64_t line, const char *field,
-                         const char *text, const char *reason) {
+/* A record of JSON input (offset >= 0) shows its byte offset, and its
+ * text is a message or a piece of JSON rather than a line. */
+static vf_status fail_at(vf_error *err, vf_status code, const char *file, int64_t line, int64_t offset,
+                         const char *field, const char *text, const char *reason) {
     if (!err) return code;
     err->code = code;
     err->line = line;
+    err->offset = offset;
     snprintf(err->file, sizeof err->file, "%s", file);
     snprintf(err->field, sizeof err->field, "%s", field ? field : "");
     vf_copy_text(err->text, sizeof err->text, text ? text : "", text ? strlen(text) : 0);
-    if (line > 0)
+    if (line > 0 && offset >= 0)
+        snprintf(err->msg, sizeof err->msg, "%s:%lld (byte %lld): %s; text: '%s'", file, (long long)line,
+                 (long long)offset, reason, err->text);
+    else if (line > 0)
         snprintf(err->msg, sizeof err->msg, "%s:%lld: %s; line: '%s'", file, (long long)line, reason, err->text);
     else
         snprintf(err->msg, sizeof err->msg, "%s: %s", file, reason);
@@ -718,7 +890,8 @@ vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, v
                 int fd = open(src[i].name, O_RDONLY | O_CLOEXEC);
                 ssize_t got = fd >= 0 ? read(fd, magic, 4) : -1;
                 if (fd >= 0) close(fd);
-                if (got == 4 && vf_sniff(magic, 4) == VF_CODEC_NONE && memcmp(magic, "PAR1", 4) != 0) {
+                if (got == 4 && vf_sniff(magic, 4) == VF_CODEC_NONE && memcmp(magic, "PAR1", 4) != 0 &&
+                    !holds_payloads(src[i].name)) {
                     size = (size_t)sb.st_size;
                     nparts = (size + r.chunk - 1) / r.chunk;
                 }
@@ -818,11 +991,14 @@ vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, v
         const char *name = src[t->src].name;
         rep->bytes_in += t->bytes_in;
         rep->bytes_text += t->bytes_text;
+        rep->payloads += t->payloads;
+        rep->control_messages += t->control;
+        rep->messages += t->messages;
         for (size_t k = 0; k < t->nbatches && st == VF_OK; k++) {
             vf_batch *b = t->batches[k];
             if (b->status == VF_EPARSE) {
-                st = fail_at(err, VF_EPARSE, name, b->line_base + b->err_line, b->err_field, b->err_text,
-                             b->err_reason ? b->err_reason : "parse error");
+                st = fail_at(err, VF_EPARSE, name, b->line_base + b->err_line, b->err_offset, b->err_field,
+                             b->err_text, b->err_reason ? b->err_reason : "parse error");
             } else if (b->status != VF_OK) {
                 st = vf_fail(err, b->status, "%s: out of memory while parsing", name);
             }
@@ -834,8 +1010,8 @@ vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, v
             rep->ms_fixed += b->ms_fixed;
             for (size_t j = 0; j < b->nbad && st == VF_OK; j++) {
                 vf_bbad *x = &b->bad[j];
-                if (!report_bad(rep, &badcap, r.cfg.max_bad_kept, name, t->src, b->line_base + x->line, x->field,
-                                x->text, x->reason))
+                if (!report_bad(rep, &badcap, r.cfg.max_bad_kept, name, t->src, b->line_base + x->line, x->offset,
+                                x->field, x->text, x->reason))
                     st = vf_fail(err, VF_ENOMEM, "out of memory");
             }
         }
@@ -847,7 +1023,7 @@ vf_status vf_read(const vf_source *src, size_t nsrc, const vf_read_opts *opts, v
                 const char *reason = t->err.msg;
                 size_t fl = strlen(name);
                 if (strncmp(reason, name, fl) == 0 && reason[fl] == ':') reason += fl + 2;
-                if (!report_bad(rep, &badcap, r.cfg.max_bad_kept, name, t->src, line, NULL, "", reason))
+                if (!report_bad(rep, &badcap, r.cfg.max_bad_kept, name, t->src, line, -1, NULL, "", reason))
                     st = vf_fail(err, VF_ENOMEM, "out of memory");
             } else {
                 if (err) {

@@ -133,6 +133,7 @@ void vf_batch_free(vf_batch *b) {
     free(b->bad);
     vf_hdr_free(b->start_hdr);
     vf_hdr_free(b->end_hdr);
+    free(b->row_line);
     free(b->err_field);
     free(b->err_text);
     free(b->err_reason);
@@ -143,8 +144,7 @@ static void batch_oom(vf_batch *b) {
     if (b->status == VF_OK) b->status = VF_ENOMEM;
 }
 
-/* Find or create the batch column `name`; new columns are null so far. */
-static int batch_col(vf_batch *b, const char *name, vf_type type) {
+int vf_batch_col(vf_batch *b, const char *name, vf_type type) {
     for (int i = 0; i < b->ncols; i++)
         if (strcmp(b->cols[i].name, name) == 0) return i;
     if (b->ncols == b->capcols) {
@@ -207,7 +207,7 @@ typedef struct {
 static bool bind(vf_batch *b, const vf_hdr *h, binding *bd) {
     bd->h = h;
     for (int i = 0; i < h->nf; i++) {
-        int c = batch_col(b, h->names[i], h->types[i]);
+        int c = vf_batch_col(b, h->names[i], h->types[i]);
         if (c < 0) return false;
         bd->map[i] = c;
     }
@@ -250,6 +250,7 @@ void vf_batch_add_bad(vf_batch *b, const vf_parse_cfg *cfg, int64_t line, const 
     vf_bbad *r = &b->bad[b->nbad];
     size_t tn = textlen < cfg->max_bad_text ? textlen : cfg->max_bad_text;
     r->line = line;
+    r->offset = -1;
     r->field = field ? vf_strndup(field, strlen(field)) : NULL;
     r->text = vf_strndup(text, tn);
     r->reason = vf_strndup(reason, strlen(reason));
@@ -397,6 +398,7 @@ vf_batch *vf_parse_batch_with(const char *text, size_t len, const vf_hdr *hdr, c
     vf_batch *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->src = src;
+    b->err_offset = -1;
     if (len > SIZE_MAX - VF_PAD) {
         batch_oom(b);
         return b;
@@ -436,7 +438,8 @@ static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr
     b->start_hdr = vf_hdr_copy(hdr);
     vf_hdr *active = vf_hdr_copy(hdr);
     binding *bd = calloc(1, sizeof *bd);
-    if (!b->start_hdr || !active || !bd || !bind(b, active, bd)) {
+    if (cfg->row_lines) b->row_line = vf_malloc_n((size_t)b->cap, sizeof *b->row_line);
+    if (!b->start_hdr || !active || !bd || (cfg->row_lines && !b->row_line) || !bind(b, active, bd)) {
         vf_hdr_free(active);
         if (bd) free(bd->unmapped);
         free(bd);
@@ -651,6 +654,7 @@ static void parse_padded(vf_batch *b, const char *text, size_t len, const vf_hdr
                 ((int32_t *)c->vals)[row] = -1;
             }
         }
+        if (b->row_line) b->row_line[row] = lineno;
         b->ms_fixed += ms;
         b->nrows++;
         p = next;

@@ -41,6 +41,7 @@ typedef struct vf_bcol {
 
 typedef struct vf_bbad {
     int64_t line;      /* local, 1-based */
+    int64_t offset;    /* byte offset of the record in its object, -1 if n/a (JSON input) */
     char *field;
     char *text;
     char *reason;
@@ -50,6 +51,7 @@ typedef struct vf_parse_cfg {
     int on_error;
     size_t max_bad_kept;
     size_t max_bad_text;
+    bool row_lines;    /* record each row's line in vf_batch.row_line */
 } vf_parse_cfg;
 
 typedef struct vf_batch {
@@ -63,9 +65,11 @@ typedef struct vf_batch {
     size_t nbad, capbad;
     vf_bbad *bad;
     vf_hdr *start_hdr, *end_hdr;
+    int64_t *row_line;         /* cfg->row_lines: the local line of each row */
     /* a failure (on_error=raise, or no memory): first one only */
     vf_status status;
     int64_t err_line;          /* local line */
+    int64_t err_offset;        /* byte offset of the record, -1 if n/a (JSON input) */
     char *err_field, *err_text, *err_reason;
 } vf_batch;
 
@@ -87,6 +91,10 @@ void vf_batch_free(vf_batch *b);
 vf_hdr *vf_try_header(const char *line, size_t len, vf_error *err);
 /* The header from opts->fields, or the v2 default. */
 vf_hdr *vf_default_hdr(const char *const *fields, size_t nfields, vf_error *err);
+
+/* The column `name` of the batch, created (null in every row so far, with
+ * room for the batch's rows) if it does not exist; -1 when out of memory. */
+int vf_batch_col(vf_batch *b, const char *name, vf_type type);
 
 /* Add a bad record (a line that is not a record) to the batch. */
 void vf_batch_add_bad(vf_batch *b, const vf_parse_cfg *cfg, int64_t line, const char *field,
