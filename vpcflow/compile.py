@@ -107,6 +107,9 @@ class Compiler:
             if self.kind(e.arg) not in (KIND_INT, "null"):
                 raise QueryError(f"bin() needs an integer time column, not {e.arg!r}")
             return KIND_INT
+        if isinstance(e, E.IfElse) and _case_texts(e) is not None:
+            self._case_conditions(e)
+            return KIND_DICT
         if isinstance(e, (E.Coalesce, E.IfElse)):
             parts = (e.arg, e.default) if isinstance(e, E.Coalesce) else (e.then, e.otherwise)
             if isinstance(e, E.IfElse):
@@ -122,6 +125,12 @@ class Compiler:
         if isinstance(e, E.Alias):
             return self.kind(e.arg)
         raise QueryError(f"cannot evaluate {e!r}")
+
+    def _case_conditions(self, e: E.Expr) -> None:
+        if isinstance(e, E.IfElse):
+            self._want_bool(e.cond)
+            self._case_conditions(e.then)
+            self._case_conditions(e.otherwise)
 
     def _numeric(self, e: E.Expr, op: str) -> str:
         k = self.kind(e)
@@ -198,7 +207,8 @@ class Compiler:
             self._emit(e.default, prog)
             prog.append(("coalesce",))
         elif isinstance(e, E.IfElse):
-            self.kind(e)
+            if self.kind(e) == KIND_DICT:
+                raise QueryError(f"type mismatch: {e!r} is text; group by it or select it")
             self._emit(e.cond, prog)
             self._emit(e.then, prog)
             self._emit(e.otherwise, prog)
@@ -384,6 +394,8 @@ class Compiler:
             return Column(name, c.type, c._data, c._valid, c._dict, c.null_count, c.logical)
         if isinstance(inner, E.NameOf):
             return self._names_column(inner, name, evaluate)
+        if isinstance(inner, E.IfElse) and _case_texts(inner) is not None:
+            return self._case_column(inner, name, evaluate)
         kind = self.kind(inner)
         if kind == KIND_DICT:
             raise QueryError(f"cannot compute {e!r} as a column")
@@ -393,6 +405,16 @@ class Compiler:
         if k == KIND_BOOL:
             return Column(name, "bool", values.astype(bool), valid)
         return Column(name, "float64" if k == KIND_FLOAT else "int64", values, valid)
+
+    def _case_column(self, e: E.IfElse, name: str, evaluate) -> Column:
+        """when(...) with text results: evaluated as the index of each text, then a dictionary column."""
+        texts = _case_texts(e) or []
+        self.kind(e)
+        values, valid, _ = evaluate(self, self.program(_case_indexed(e, texts)))
+        codes = np.asarray(values).astype(np.int32)
+        if valid is not None:
+            codes[~valid] = -1
+        return string_column(name, codes, texts)
 
     def _names_column(self, e: E.NameOf, name: str, evaluate) -> Column:
         arg = _strip(e.arg)
@@ -428,11 +450,43 @@ def names_column(name: str, kind: str, values: np.ndarray, valid: np.ndarray | N
     if len(stray):
         pos = np.searchsorted(stray, v[ok & ~inside])
         codes[ok & ~inside] = inv[npresent:][pos]
-    data = "".join(uniq).encode()
-    offs = np.zeros(len(uniq) + 1, dtype=np.int64)
-    if len(uniq):
-        offs[1:] = np.cumsum([len(s.encode()) for s in uniq])
-    return Column(name, "string", codes, None, ("string", offs, data))
+    return string_column(name, codes, [str(u) for u in uniq])
+
+
+def string_column(name: str, codes: np.ndarray, texts: list[str]) -> Column:
+    """A string column from int32 codes (-1 null) into ``texts``."""
+    data = "".join(texts).encode()
+    offs = np.zeros(len(texts) + 1, dtype=np.int64)
+    if texts:
+        offs[1:] = np.cumsum([len(t.encode()) for t in texts])
+    return Column(name, "string", np.ascontiguousarray(codes, dtype=np.int32), None, ("string", offs, data))
+
+
+def _case_leaves(e: E.Expr) -> list[E.Expr]:
+    if isinstance(e, E.IfElse):
+        return _case_leaves(e.then) + _case_leaves(e.otherwise)
+    return [e]
+
+
+def _case_texts(e: E.IfElse) -> list[str] | None:
+    """The distinct texts of a when() whose results are all text (or null), else None."""
+    leaves = _case_leaves(e)
+    if not any(isinstance(x, E.Lit) and isinstance(x.value, str) for x in leaves):
+        return None
+    texts: list[str] = []
+    for x in leaves:
+        if not (isinstance(x, E.Lit) and (x.value is None or isinstance(x.value, str))):
+            raise QueryError(f"when() mixes text and other values: {e!r}")
+        if x.value is not None and x.value not in texts:
+            texts.append(x.value)
+    return texts
+
+
+def _case_indexed(e: E.Expr, texts: list[str]) -> E.Expr:
+    if isinstance(e, E.IfElse):
+        return E.IfElse(e.cond, _case_indexed(e.then, texts), _case_indexed(e.otherwise, texts))
+    assert isinstance(e, E.Lit)
+    return E.Lit(None if e.value is None else texts.index(e.value))
 
 
 def _numbers_named(kind: str, texts: list[str]) -> np.ndarray:
