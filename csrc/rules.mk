@@ -29,7 +29,7 @@ CT_BUILD := build
 # the core: every C file but the binding, the tests and the fuzz targets
 CT_CORE_SRCS := $(sort $(shell find csrc -name '*.c' -not -path 'csrc/py/*' -not -path 'csrc/tests/*' -not -path 'csrc/fuzz/*'))
 CT_CORE_HDRS := $(sort $(shell find csrc -name '*.h' -not -path 'csrc/py/*'))
-CT_BASE_LIBS := -lzstd -lsnappy -lz
+CT_BASE_LIBS := -lzstd -lsnappy -lz -lm
 CT_DEFS := -D_GNU_SOURCE
 # optional decoders, as setup.py finds them
 ifneq ($(wildcard /usr/include/lz4.h),)

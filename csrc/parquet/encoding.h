@@ -49,7 +49,10 @@ typedef struct pq_rle_dec {
 void pq_rle_init(pq_rle_dec *d, const uint8_t *p, size_t n, int bw);
 /* Decode exactly count values.  A stream that ends early is an error
  * (bit-packed groups padded past the end count as present only if their
- * bytes are in the buffer). */
+ * bytes are in the buffer).  Every value returned is < 2^bw: an RLE run
+ * whose value does not fit is an error, as are runs of 0 or more than
+ * 2^31 - 1 values.  A bit width out of range (set by pq_rle_init) makes
+ * every call fail. */
 vf_status pq_rle_get_u32(pq_rle_dec *d, uint32_t *out, size_t count, vf_error *err);
 vf_status pq_rle_get_u8(pq_rle_dec *d, uint8_t *out, size_t count, vf_error *err); /* bw <= 8 */
 
@@ -77,13 +80,18 @@ void pq_plain_ba_encode(vf_buf *out, const pq_view *v, size_t count);
  * writer uses).  Arithmetic wraps (two's complement), as the spec says. */
 void pq_delta_encode_i32(vf_buf *out, const int32_t *v, size_t n);
 void pq_delta_encode_i64(vf_buf *out, const int64_t *v, size_t n);
-/* The value count a stream's header announces (to size the output). */
+/* The value count a stream's header announces (to size the output).  A
+ * count that the bytes after the header could not hold (each block needs
+ * at least its min delta and bit widths) is an error, so the count is
+ * bounded by the input size times the block size; callers should still
+ * compare it with the page's num_values. */
 vf_status pq_delta_count(const uint8_t *p, size_t n, size_t *count, vf_error *err);
 /* Decode the whole stream at p: its header's value count must be <= cap;
  * *count gets it and *used the bytes consumed (the stream's end, where
  * DELTA_LENGTH_BYTE_ARRAY's bytes begin).  Any block size that is a
- * multiple of 128 and miniblock count dividing it into multiples of 32 are
- * accepted; bit widths up to 32 (i32) or 64 (i64). */
+ * multiple of 128 (up to 2^24) and miniblock count dividing it into
+ * multiples of 32 are accepted; bit widths up to 32 (i32) or 64 (i64).
+ * The i32 decoder works modulo 2^32 (first value and min deltas too). */
 vf_status pq_delta_decode_i32(const uint8_t *p, size_t n, int32_t *out, size_t cap, size_t *count, size_t *used,
                               vf_error *err);
 vf_status pq_delta_decode_i64(const uint8_t *p, size_t n, int64_t *out, size_t cap, size_t *count, size_t *used,
@@ -93,7 +101,8 @@ vf_status pq_delta_decode_i64(const uint8_t *p, size_t n, int64_t *out, size_t c
 /* Decode count byte arrays.  DELTA_LENGTH views point into p; DELTA_BYTE
  * values are rebuilt (prefix of the previous value + suffix) into
  * `scratch`, which the views then point into: keep scratch alive and
- * unmodified while the views are used.  The stream must hold exactly
+ * unmodified while the views are used.  The values are appended after
+ * scratch->len (reset it to reuse the buffer).  The stream must hold exactly
  * count values (more or fewer is an error).  *used gets the bytes consumed. */
 vf_status pq_dlba_decode(const uint8_t *p, size_t n, pq_view *out, size_t count, size_t *used, vf_error *err);
 vf_status pq_dba_decode(const uint8_t *p, size_t n, pq_view *out, size_t count, vf_buf *scratch, size_t *used,

@@ -8,8 +8,27 @@
  * fields are checked, and no count taken from the input allocates more
  * than the remaining input could describe.  A failure is VF_EFORMAT with a
  * message that says which structure and field was wrong and at which byte
- * offset (relative to the start of the buffer given); the caller adds the
- * file name.
+ * offset (relative to the start of the buffer given, also in err->offset),
+ * e.g. "ColumnChunk.file_offset: required field missing from the struct at
+ * byte 123"; the caller adds the file name.  On failure *out is zeroed
+ * (what was allocated stays in the arena until it is freed).
+ *
+ * Decoding rules beyond the Thrift IDL (details in meta.c):
+ *   - a known field with an unexpected wire type is skipped like an
+ *     unknown one, as Thrift's own decoders do (an early parquet-mr wrote a
+ *     list as ColumnMetaData field 15); if it was required, that is the error;
+ *   - a known field twice, or a union with more than one member, is an error;
+ *   - sizes, counts and offsets must not be negative: page sizes and value
+ *     counts in page headers, ColumnMetaData's sizes/counts/offsets,
+ *     ColumnChunk's index offsets and lengths, RowGroup.total_byte_size,
+ *     num_rows and total_compressed_size, FileMetaData.num_rows,
+ *     SchemaElement.num_children, PageLocation, BloomFilterHeader.numBytes
+ *     (RowGroup.file_offset and ordinal are not checked: writers got them
+ *     wrong);
+ *   - strings (names, paths, created_by, file_path) must not contain NUL;
+ *   - bytes after the structure are ignored (the plaintext footer of an
+ *     encrypted file is followed by its signature); page and bloom filter
+ *     headers report their length in *used.
  *
  * Decoded strings and lists live in a vf_arena the caller provides (free it
  * to free the metadata); binary values (statistics, column-index bounds)
@@ -18,8 +37,13 @@
  * p != NULL and n == 0.
  *
  * Encoding appends to a vf_buf (check buf->oom once at the end) and writes
- * exactly the fields marked present (has_* flags, non-NULL pointers),
- * with field ids in increasing order, as the compact protocol wants.
+ * exactly the fields marked present (has_* flags, non-NULL pointers; an
+ * optional list is present when its pointer is not NULL, even if empty),
+ * with field ids in increasing order, as the compact protocol wants.  A
+ * required string, bytes or list left NULL is written empty.  The bytes
+ * match what parquet-mr and parquet-cpp write for the same fields (short
+ * field and list headers, bool list elements as 1/2 with element type 1,
+ * DataPageHeaderV2.is_compressed only when false).
  *
  * Enum values are Parquet's own numbers (see the PQ_* constants).
  */
@@ -61,6 +85,10 @@ enum {
     PQ_LT_GEOGRAPHY = 18,
     PQ_LT_OTHER = 1000 /* a union member this code does not know: keep the column, ignore the annotation */
 };
+/* PQ_LT_OTHER is also what an empty LogicalType union, a TIME/TIMESTAMP
+ * with an unknown unit and an INTEGER of a width other than 8/16/32/64
+ * decode to (nothing else in pq_logical is set then).  It encodes as an
+ * empty union.  VARIANT's version and GEOMETRY/GEOGRAPHY's crs are not kept. */
 enum { /* TimeUnit */
     PQ_MILLIS = 1, PQ_MICROS = 2, PQ_NANOS = 3
 };
@@ -153,7 +181,7 @@ typedef struct pq_column_chunk {
     int64_t file_offset;         /* required (deprecated, write 0 or the column metadata's offset) */
     bool has_meta_data;
     pq_column_meta meta;
-    bool has_offset_index;
+    bool has_offset_index;       /* offset and length both present (a lone one is dropped); same for the column index */
     int64_t offset_index_offset;
     int32_t offset_index_length;
     bool has_column_index;
@@ -194,7 +222,12 @@ typedef struct pq_file_meta {
     pq_kv *kv;
     const char *created_by;
     int n_column_orders;
-    int *column_orders;          /* per leaf: 1 = TYPE_ORDER (TypeDefinedOrder), 0 = unknown member */
+    int *column_orders;          /* per leaf: 1 = TYPE_ORDER (TypeDefinedOrder), 0 = any other member
+                                    (IEEE_754_TOTAL_ORDER too), encoded as an empty union */
+    /* Encryption is only noted (vpcflow reads no encrypted data): these
+     * and ColumnChunk's two crypto flags encode as placeholders (an empty
+     * binary, a union holding its first member, empty) so that a round
+     * trip keeps them. */
     bool has_encryption_algorithm; /* plaintext footer of an encrypted file */
     bool has_footer_signing_key_metadata;
 } pq_file_meta;
@@ -244,7 +277,7 @@ typedef struct pq_column_index {
     int boundary_order;          /* required */
     bool has_null_counts;
     int64_t *null_counts;        /* n_pages when present */
-} pq_column_index;
+} pq_column_index;               /* decoding checks that every list has n_pages entries */
 
 typedef struct pq_page_location {
     int64_t offset;
