@@ -32,7 +32,7 @@ sources = sorted(glob("csrc/**/*.c", recursive=True))
 sources = [s for s in sources if "/tests/" not in s and "/fuzz/" not in s]
 
 define_macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
-libraries = ["z", "snappy", "zstd", "m"]  # m: the bloom filter sizing (log, pow)
+libraries = ["z", "snappy", "zstd", "m"]  # m: bloom filter sizing, variance and correlation
 # gzip: ISA-L's igzip if present (fastest), else zlib alone.
 if _have_header("isa-l/igzip_lib.h") and not os.environ.get("VPCFLOW_NO_ISAL"):
     define_macros.append(("VF_HAVE_ISAL", "1"))

@@ -14,6 +14,13 @@
  * OR and NOT use three-valued (Kleene) logic; a filter keeps the rows whose
  * condition is true (not null); aggregates ignore nulls; a group key that
  * is null forms a group of its own.
+ *
+ * Numbers follow DuckDB: an INT compared with (or combined with) a FLOAT
+ * is converted to double; NaN equals NaN and is larger than every other
+ * value (+inf included), in comparisons, MIN/MAX, ARG_MIN/ARG_MAX and
+ * top-k; -0.0 equals 0.0 (and groups with it); NaNs form one group.  A
+ * uint64 column enters expressions as INT by its bits (values above
+ * INT64_MAX wrap); aggregates and keys read it as unsigned.
  */
 #ifndef VF_EXEC_H
 #define VF_EXEC_H
@@ -101,11 +108,14 @@ typedef enum vf_aggop {
     VF_AGG_STDDEV_POP,     /* population standard deviation, double; null without values */
     VF_AGG_VARIANCE,       /* sample variance, double */
     VF_AGG_CORR,           /* Pearson correlation of col and col2 over rows where both are non-null;
-                              null below 2 such rows or when either variance is 0 */
+                              null without such rows; NaN when either variance is 0 (a single row, a
+                              constant column), as DuckDB 2.0 gives */
     VF_AGG_COUNT_DISTINCT, /* exact number of distinct non-null values (any type; dictionary columns by code) */
     VF_AGG_APPROX_DISTINCT,/* HyperLogLog estimate, precision `param` (4..16; 0 = 12), relative error ~1.04/sqrt(2^p) */
-    VF_AGG_ARG_MIN,        /* the value of col at the row with the smallest col2 (non-null col2);
-                              ties: the first such row in row order. "earliest" */
+    VF_AGG_ARG_MIN,        /* the value of col at the row with the smallest col2, among the rows where
+                              col2 and col are non-null (DuckDB's arg_min); param 1: where col2 is
+                              non-null, col may be null (DuckDB's arg_min_null); ties: the first such
+                              row in row order. "earliest".  The result has col's type. */
     VF_AGG_ARG_MAX         /* the same at the largest col2 ("latest") */
 } vf_aggop;
 
@@ -113,13 +123,15 @@ typedef struct vf_aggspec {
     int op;        /* vf_aggop */
     int col;       /* input column (unused for COUNT_ALL) */
     int col2;      /* CORR, ARG_MIN, ARG_MAX */
-    int param;     /* APPROX_DISTINCT precision */
+    int param;     /* APPROX_DISTINCT precision; ARG_MIN/ARG_MAX: 1 keeps rows where col is null */
 } vf_aggspec;
 
 /* One output column: the same shape as vf_column, borrowing nothing. */
 typedef struct vf_outcol {
-    vf_type type;       /* INT64 or FLOAT64 for aggregates; a key's own type for keys
-                           (dictionary keys come back as int32 codes into the input's dictionary) */
+    vf_type type;       /* INT64 or FLOAT64 for aggregates (MIN/MAX of a uint64 column: UINT64;
+                           ARG_MIN/ARG_MAX: col's type); a key's own type for keys (dictionary keys
+                           and results come back as int32 codes into the input's dictionary, -1
+                           for null, with valid NULL) */
     void *values;       /* malloc'd, ngroups rows */
     uint8_t *valid;     /* malloc'd, NULL when no nulls */
     int64_t null_count;
@@ -130,7 +142,17 @@ typedef struct vf_groups {
     int nkeys, naggs;
     vf_outcol *keys;    /* nkeys */
     vf_outcol *aggs;    /* naggs */
+    int strategy;       /* the VF_GS_* used */
 } vf_groups;
+
+/* Grouping strategies (see vf_group_agg). */
+enum { VF_GS_AUTO = 0, VF_GS_DIRECT = 1, VF_GS_PACKED = 2, VF_GS_MULTI = 3 };
+
+typedef struct vf_group_opts {
+    int strategy;       /* VF_GS_AUTO, or force one (tests): VF_EARG when the keys do not allow it
+                           (DIRECT needs small domains, PACKED keys of at most 64 bits); without
+                           keys DIRECT is always used */
+} vf_group_opts;
 
 void vf_groups_free(vf_groups *g);
 
@@ -149,6 +171,10 @@ void vf_groups_free(vf_groups *g);
 vf_status vf_group_agg(const vf_colview *cols, int ncols, int64_t nrows, const int64_t *sel, int64_t nsel,
                        const int *keys, int nkeys, const vf_aggspec *aggs, int naggs, int threads, vf_groups **out,
                        vf_error *err);
+/* The same with options (opts may be NULL). */
+vf_status vf_group_agg_ex(const vf_colview *cols, int ncols, int64_t nrows, const int64_t *sel, int64_t nsel,
+                          const int *keys, int nkeys, const vf_aggspec *aggs, int naggs, int threads,
+                          const vf_group_opts *opts, vf_groups **out, vf_error *err);
 
 /* ================================================================== */
 /* Top-k and sorting                                                   */
