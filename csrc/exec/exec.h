@@ -45,8 +45,9 @@ typedef enum vf_xop {
     /* arithmetic: pop b, pop a, push a op b.  INT op INT stays INT except
      * DIV, which gives FLOAT (SQL / on integers in DuckDB); any FLOAT
      * operand makes FLOAT.  IDIV is floor division, MOD the remainder with
-     * the sign of the divisor (Python's //, %); division or modulo by zero
-     * gives null.  INT overflow wraps (two's complement). */
+     * the sign of the divisor (Python's //, %).  FLOAT arithmetic is IEEE 754
+     * as in DuckDB (x / 0 is +-inf, 0 / 0 and x % 0 NaN); INT IDIV and MOD by
+     * zero give null (DuckDB's TRY).  INT overflow wraps (two's complement). */
     VF_X_ADD, VF_X_SUB, VF_X_MUL, VF_X_DIV, VF_X_IDIV, VF_X_MOD,
     VF_X_NEG,      /* pop a, push -a */
     VF_X_ABS,      /* pop a, push |a| */
@@ -82,7 +83,8 @@ typedef struct vf_xnode {
 enum { VF_XK_BOOL = 1, VF_XK_INT = 2, VF_XK_FLOAT = 3, VF_XK_CODES = 4 };
 vf_status vf_expr_check(const vf_colview *cols, int ncols, const vf_xnode *prog, int nprog, int *kind, vf_error *err);
 
-/* The rows of sel (NULL: 0..nrows-1) where the BOOL program is true, in
+/* The rows of sel (NULL: 0..nrows-1) where the BOOL program is true (an
+ * INT program: non-zero, as AND/OR take INTs; a bool column is one), in
  * order: *out (malloc'd, free it) gets *nout indices. */
 vf_status vf_filter(const vf_colview *cols, int ncols, int64_t nrows, const vf_xnode *prog, int nprog,
                     const int64_t *sel, int64_t nsel, int threads, int64_t **out, int64_t *nout, vf_error *err);

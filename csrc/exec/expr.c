@@ -21,9 +21,11 @@
  * Semantics (as DuckDB where the contract does not say otherwise):
  * comparisons between INT and FLOAT convert the INT to double; NaN equals
  * NaN and sorts above every other value (+inf included); -0.0 equals 0.0.
- * Division and modulo by zero give null; INT arithmetic wraps.  IDIV and
- * MOD are Python's floor division and modulo (for FLOAT too, as Python's
- * float // and %).
+ * FLOAT arithmetic is IEEE 754, as in DuckDB: x / 0 is +-inf, 0 / 0 NaN
+ * (DIV of two INTs included: it is float division); INT IDIV and MOD by
+ * zero give null (DuckDB's TRY), and INT arithmetic wraps.  IDIV and MOD
+ * are Python's floor division and modulo (for FLOAT too, as Python's
+ * float // and %, by zero as x / 0).
  */
 #include "xint.h"
 
@@ -684,17 +686,12 @@ static inline void py_divmod(double x, double y, double *q, double *m) {
         }                                                           \
     } while (0)
 
-/* division by zero: the result is null (value 0) */
-static const uint8_t *div_valid(xrun *r, int ob, const xvec *a, bool fl) {
+/* INT division by zero: the result is null (value 0) */
+static const uint8_t *div_valid(xrun *r, int ob, const xvec *a) {
     uint8_t *restrict v = bvalid(r, ob);
     int n = r->n;
-    if (fl) {
-        const double *d = a[1].v;
-        for (int i = 0; i < n; i++) v[i] = d[i] != 0;
-    } else {
-        const int64_t *d = a[1].v;
-        for (int i = 0; i < n; i++) v[i] = d[i] != 0;
-    }
+    const int64_t *d = a[1].v;
+    for (int i = 0; i < n; i++) v[i] = d[i] != 0;
     for (int k = 0; k < 2; k++)
         if (a[k].valid)
             for (int i = 0; i < n; i++) v[i] &= a[k].valid[i];
@@ -709,26 +706,20 @@ static void run_arith(xrun *r, const xins *in) {
     void *o = bvals(r, ob);
     const uint8_t *valid;
     bool fl = k == VF_XK_FLOAT;
-    if (op == VF_X_DIV || op == VF_X_IDIV || op == VF_X_MOD) {
-        valid = div_valid(r, ob, a, fl);
-        if (fl) {
-            switch (op) {
-            case VF_X_DIV: BIN_LOOP(double, y != 0 ? x / y : 0); break;
-            case VF_X_IDIV: BIN_LOOP(double, y != 0 ? (py_divmod(x, y, &x, &y), x) : 0); break;
-            default: BIN_LOOP(double, y != 0 ? (py_divmod(x, y, &x, &y), y) : 0); break;
-            }
-        } else if (op == VF_X_IDIV) {
-            BIN_LOOP(int64_t, y != 0 ? floor_div(x, y) : 0);
-        } else {
-            BIN_LOOP(int64_t, y != 0 ? floor_mod(x, y) : 0);
-        }
+    if (!fl && (op == VF_X_IDIV || op == VF_X_MOD)) {
+        valid = div_valid(r, ob, a);
+        if (op == VF_X_IDIV) BIN_LOOP(int64_t, y != 0 ? floor_div(x, y) : 0);
+        else BIN_LOOP(int64_t, y != 0 ? floor_mod(x, y) : 0);
     } else {
         valid = and_valid(r, ob, a[0].valid, a[1].valid);
         if (fl) {
             switch (op) {
             case VF_X_ADD: BIN_LOOP(double, x + y); break;
             case VF_X_SUB: BIN_LOOP(double, x - y); break;
-            default: BIN_LOOP(double, x * y); break;
+            case VF_X_MUL: BIN_LOOP(double, x * y); break;
+            case VF_X_DIV: BIN_LOOP(double, x / y); break;
+            case VF_X_IDIV: BIN_LOOP(double, y != 0 ? (py_divmod(x, y, &x, &y), x) : x / y); break;
+            default: BIN_LOOP(double, y != 0 ? (py_divmod(x, y, &x, &y), y) : NAN); break;
             }
         } else {
             switch (op) {
@@ -1021,7 +1012,9 @@ static void filter_task(void *ctx, size_t t, int w) {
     int64_t *out = (int64_t *)b->p + b->len / 8, k = 0;
     for (int64_t base = lo; base < hi; base += VF_MORSEL) {
         int n = (int)(hi - base < VF_MORSEL ? hi - base : VF_MORSEL);
-        const uint8_t *m = run_morsel(&j->run[w], j->sel, base, n)->v;
+        xvec *x = (xvec *)run_morsel(&j->run[w], j->sel, base, n);
+        to_kind(&j->run[w], x, VF_XK_BOOL); /* an INT program: non-zero is true */
+        const uint8_t *m = x->v;
         /* branch-free: write every row, advance past the selected ones */
         if (j->sel) {
             for (int i = 0; i < n; i++) {
@@ -1058,8 +1051,8 @@ vf_status vf_filter(const vf_colview *cols, int ncols, int64_t nrows, const vf_x
     xjob *j = malloc(sizeof *j);
     if (!j) return vf_fail(err, VF_ENOMEM, "out of memory");
     vf_status st = job_start(j, cols, ncols, nrows, prog, nprog, sel, nsel, threads, true, err);
-    if (st == VF_OK && j->prog.kind != VF_XK_BOOL)
-        st = vf_fail(err, VF_EARG, "a filter needs a BOOL program, this one gives %s", kind_name(j->prog.kind));
+    if (st == VF_OK && j->prog.kind != VF_XK_BOOL && j->prog.kind != VF_XK_INT)
+        st = vf_fail(err, VF_EARG, "a filter needs a BOOL or INT program, this one gives %s", kind_name(j->prog.kind));
     size_t ntasks = (size_t)vf_ceil_div(j->n, VF_TASK);
     if (st == VF_OK) {
         j->task_off = malloc((ntasks + 1) * (2 * sizeof(int64_t) + sizeof(int)));

@@ -225,7 +225,8 @@ static void test_arith(void) {
     evfree(&r);
     r = run_eval(c, 2, 8, PROG(COL(0), COL(1), OP(VF_X_DIV)));
     CHECK_INT(r.kind, VF_XK_FLOAT);
-    CHECK(ev_f(&r, 0) == 3.5 && ev_f(&r, 1) == -3.5 && ev_null(&r, 6) && ev_null(&r, 7));
+    CHECK(r.valid == NULL); /* float division: IEEE, as DuckDB */
+    CHECK(ev_f(&r, 0) == 3.5 && ev_f(&r, 1) == -3.5 && ev_f(&r, 6) == INFINITY && isnan(ev_f(&r, 7)));
     evfree(&r);
     /* wrapping */
     r = run_eval(c, 2, 8, PROG(COL(0), COL(1), OP(VF_X_ADD)));
@@ -244,20 +245,20 @@ static void test_arith(void) {
     CHECK_INT(ev_i(&r, 4), INT64_MIN);
     CHECK_INT(ev_i(&r, 3), 7);
     evfree(&r);
-    /* floats: Python's // and %, division by zero null */
+    /* floats: Python's // and %; by zero IEEE: // as /, % NaN */
     static const double fa[] = {7.5, -7.5, 7.5, -7.5, 1, 0, NAN, 3};
     static const double fb[] = {2, 2, -2, -2, 0, -0.0, 2, INFINITY};
     vf_colview f[2] = {mkcol("fa", VF_T_FLOAT64, fa, NULL), mkcol("fb", VF_T_FLOAT64, fb, NULL)};
     r = run_eval(f, 2, 8, PROG(COL(0), COL(1), OP(VF_X_IDIV)));
     CHECK(ev_f(&r, 0) == 3 && ev_f(&r, 1) == -4 && ev_f(&r, 2) == -4 && ev_f(&r, 3) == 3);
-    CHECK(ev_null(&r, 4) && ev_null(&r, 5) && isnan(ev_f(&r, 6)) && ev_f(&r, 7) == 0);
+    CHECK(ev_f(&r, 4) == INFINITY && isnan(ev_f(&r, 5)) && isnan(ev_f(&r, 6)) && ev_f(&r, 7) == 0);
     evfree(&r);
     r = run_eval(f, 2, 8, PROG(COL(0), COL(1), OP(VF_X_MOD)));
     CHECK(ev_f(&r, 0) == 1.5 && ev_f(&r, 1) == 0.5 && ev_f(&r, 2) == -0.5 && ev_f(&r, 3) == -1.5);
-    CHECK(ev_null(&r, 4) && ev_f(&r, 7) == 3);
+    CHECK(isnan(ev_f(&r, 4)) && isnan(ev_f(&r, 5)) && ev_f(&r, 7) == 3 && r.valid == NULL);
     evfree(&r);
     r = run_eval(f, 2, 8, PROG(COL(0), COL(1), OP(VF_X_DIV)));
-    CHECK(ev_f(&r, 0) == 3.75 && ev_null(&r, 4) && ev_null(&r, 5) && !ev_null(&r, 7));
+    CHECK(ev_f(&r, 0) == 3.75 && ev_f(&r, 4) == INFINITY && isnan(ev_f(&r, 5)) && ev_f(&r, 7) == 0);
     evfree(&r);
     /* INT op FLOAT is FLOAT */
     r = run_eval(c, 2, 8, PROG(COL(0), FLT(0.5), OP(VF_X_ADD)));
@@ -503,8 +504,10 @@ static void test_bad_programs(void) {
     /* filter wants BOOL; eval refuses CODES */
     vf_error err;
     int64_t *rows, n;
-    CHECK_INT(vf_filter(c, 3, 6, PROG(COL(0)), NULL, 0, 1, &rows, &n, &err), VF_EARG);
-    CHECK_CONTAINS(err.msg, "BOOL program");
+    CHECK_INT(vf_filter(c, 3, 6, PROG(COL(1)), NULL, 0, 1, &rows, &n, &err), VF_EARG);
+    CHECK_CONTAINS(err.msg, "BOOL or INT program");
+    /* an INT program: non-zero and not null */
+    EXPECT_ROWS(c, 3, 6, PROG(COL(0)), -1, 0, 2, 3, 5);
     void *v;
     uint8_t *valid;
     int kind;
@@ -539,6 +542,26 @@ static int64_t ref_floordiv(int64_t x, int64_t y) {
     int64_t q = x / y;
     if ((x % y != 0) && ((x < 0) != (y < 0))) q--;
     return q;
+}
+
+/* CPython's float_divmod (Objects/floatobject.c): the quotient or the modulo */
+static double ref_pydivmod(double vx, double wx, bool want_mod) {
+    double mod = fmod(vx, wx), div = (vx - mod) / wx, floordiv;
+    if (mod) {
+        if ((wx < 0) != (mod < 0)) {
+            mod += wx;
+            div -= 1.0;
+        }
+    } else {
+        mod = copysign(0.0, wx);
+    }
+    if (div) {
+        floordiv = floor(div);
+        if (div - floordiv > 0.5) floordiv += 1.0;
+    } else {
+        floordiv = copysign(0.0, vx / wx);
+    }
+    return want_mod ? mod : floordiv;
 }
 
 static rv ref_cell(const vf_colview *c, int64_t r) {
@@ -592,9 +615,9 @@ static rv ref_eval(const vf_colview *cols, const vf_xnode *p, int np, int64_t r)
                 case VF_X_ADD: x.f = u + w; break;
                 case VF_X_SUB: x.f = u - w; break;
                 case VF_X_MUL: x.f = u * w; break;
-                case VF_X_DIV: x.null |= w == 0; x.f = x.null ? 0 : u / w; break;
-                case VF_X_IDIV: x.null |= w == 0; x.f = x.null ? 0 : floor(u / w); break;
-                default: x.null |= w == 0; x.f = x.null ? 0 : u - w * floor(u / w); break;
+                case VF_X_DIV: x.f = u / w; break;
+                case VF_X_IDIV: x.f = w == 0 ? u / w : ref_pydivmod(u, w, false); break;
+                default: x.f = w == 0 ? NAN : ref_pydivmod(u, w, true); break;
                 }
             } else {
                 uint64_t u = (uint64_t)a.i, w = (uint64_t)b.i;
