@@ -73,9 +73,11 @@ class Compiler:
     def col_index(self, name: str) -> int:
         return self._add(("col", name), self.column(name))
 
-    def core_columns(self) -> list[tuple]:
-        """The column list, as the C kernels take it."""
-        return [c._to_core() for c in self.columns]
+    def kernel_table(self) -> Table:
+        """The column list as a Table for the kernels (:mod:`vpcflow._exec`): programs index it by
+        position; the columns are renamed ``c0``, ``c1``... (no copies) so that names never clash."""
+        cols = self.columns or self.table.columns[:1]  # a program of literals still needs the row count
+        return Table([c.renamed(f"c{i}") for i, c in enumerate(cols)])
 
     # -- kinds ----------------------------------------------------------------
     def kind(self, e: E.Expr) -> str:

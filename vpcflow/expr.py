@@ -9,7 +9,7 @@ API (:mod:`vpcflow.query`) plans and runs them in C::
     >>> e
     ((col("action") == 'REJECT') & col("dstport").isin([22, 3389]))
     >>> vf.sum("bytes").alias("total")
-    sum(col("bytes")).alias("total")
+    sum(col("bytes")).alias('total')
 
 Semantics are SQL's: a comparison or arithmetic with a null is null, ``&``
 ``|`` ``~`` use three-valued logic, a filter keeps the rows where its
@@ -19,8 +19,10 @@ condition is true, aggregates ignore nulls.
   ``in_subnet`` for addresses); ``<``/``>`` on them compare the text, as SQL
   engines do on the strings of a Parquet file.  An address literal is parsed,
   so ``col("srcaddr") == "2001:DB8::1"`` matches the canonical ``2001:db8::1``.
-* ``/`` on integers gives a float (DuckDB's rule); ``//`` floors, ``%`` has
-  the sign of the divisor; dividing by zero gives null.
+* ``/`` on integers gives a float (DuckDB's rule), and dividing by zero
+  gives infinity (or NaN for 0/0), as DuckDB does when division by zero is
+  not an error; ``//`` floors and ``%`` has the sign of the divisor (Python's
+  rules; SQL truncates), and ``//`` or ``%`` by zero gives null.
 * ``bin(col("start"), "15m")`` floors a time in seconds to its bucket;
   durations take ``s``, ``m``, ``h``, ``d`` and ``w`` (``"90s"``, ``"1h"``).
 * ``protocol_name(col("protocol"))`` and ``service_name(col("dstport"))``

@@ -67,8 +67,9 @@ class Tok:
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
-  | (?P<duration>\d+(?:s|sec|min|m|hr|h|d|w)\b)
-  | (?P<number>\d+\.\d*(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<float>\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<duration>\d+[A-Za-z]+)
+  | (?P<number>\d+)
   | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<bquote>`[^`]*`)
   | (?P<name>[A-Za-z_@][A-Za-z0-9_.@]*)
@@ -109,9 +110,15 @@ def tokenize(text: str) -> list[Tok]:
         elif kind == "name":
             toks.append(Tok("name", s, i, s))
         elif kind == "number":
-            toks.append(Tok("number", s, i, float(s) if any(c in s for c in ".eE") else int(s)))
+            toks.append(Tok("number", s, i, int(s)))
+        elif kind == "float":
+            toks.append(Tok("number", s, i, float(s)))
         elif kind == "duration":
-            toks.append(Tok("duration", s, i, E.parse_duration(s)))
+            try:
+                toks.append(Tok("duration", s, i, E.parse_duration(s)))
+            except QueryError:
+                raise _syntax_error(text, i, f"bad duration {s!r}: expected a number and a unit (s, m, h, d, w), "
+                                    "like 15m") from None
         elif kind == "op":
             toks.append(Tok("op", "!=" if s == "<>" else s, i))
         i = m.end()
@@ -301,7 +308,7 @@ class _Parser:
         if fn == "count":
             if len(args) > 1:
                 raise _syntax_error(self.text, t.pos, "count takes * or one field")
-            a = E.count(args[0]) if args else E.count()
+            a = E.count(args[0]) if args else E.count().alias("count(*)")  # named as Logs Insights names it
         else:
             if len(args) != want:
                 raise _syntax_error(self.text, t.pos, f"{fn} takes {want} argument{'s' if want > 1 else ''}")

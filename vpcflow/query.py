@@ -158,8 +158,9 @@ def _threads(threads: int | None) -> int:
 
 
 def _evaluator(state: _State, threads: int):
+    """Runs a numeric program over the state's selected rows: (values, valid, kind)."""
     def run(comp: Compiler, program: list[tuple]):
-        return _exec.eval(comp.core_columns(), program, state.sel, threads)
+        return _exec.evaluate(comp.kernel_table(), program, state.sel, threads)
     return run
 
 
@@ -267,9 +268,7 @@ class Query:
     def explain(self) -> str:
         """The plan, and for datasets what pruning saved (files, row groups, pages, bytes)."""
         lines = []
-        from .dataset import Dataset
-
-        if isinstance(self._source, Dataset):
+        if not isinstance(self._source, Table):
             pushed, needed, _ = self._pushdown()
             report = self._source._plan(needed, pushed)
             lines.extend(report.describe_lines())
@@ -292,15 +291,21 @@ class Query:
             i += 1
         needed: set[str] = set()
         projected = False
+        schema = self._source_columns()
+        available, defined = set(schema), set()
         for step in self._steps:
-            needed |= _step_columns(step)
+            refs = _step_columns(step)
+            unknown = sorted(refs - available)
+            if unknown:
+                raise QueryError(f"unknown column {unknown[0]!r}; columns are: {', '.join(sorted(available))}")
+            needed |= refs - defined
+            if isinstance(step, _WithColumns):
+                new = {e.output_name for e in step.exprs}
+                defined |= new
+                available |= new
             if isinstance(step, (_Select, _Aggregate)):
                 projected = True
                 break
-        schema = self._source_columns()
-        unknown = sorted(needed - set(schema))
-        if unknown:
-            raise QueryError(f"unknown column {unknown[0]!r}; columns are: {', '.join(schema)}")
         cols = [c for c in schema if c in needed] if projected else None
         return pushed, cols, self._steps[i:]
 
@@ -309,10 +314,8 @@ class Query:
         return src.column_names if isinstance(src, Table) else src.column_names
 
     def _scan(self, threads: int) -> tuple[_State, tuple]:
-        from .dataset import Dataset
-
         src = self._source
-        if isinstance(src, Dataset):
+        if not isinstance(src, Table):
             pushed, needed, _ = self._pushdown()
             table = src._scan(needed, pushed, threads)
             # the scan prunes conservatively; every filter still runs exactly
@@ -325,7 +328,7 @@ class Query:
         if isinstance(step, _Filter):
             comp = Compiler(st.table)
             prog = comp.condition(step.cond)
-            st.sel = _exec.filter(comp.core_columns(), prog, st.sel, threads)
+            st.sel = _exec.filter(comp.kernel_table(), prog, st.sel, threads)
         elif isinstance(step, (_Select, _WithColumns)):
             self._project(step, st, threads)
         elif isinstance(step, _Aggregate):
@@ -377,14 +380,8 @@ class Query:
         if len(set(out_names)) != len(out_names):
             dup = next(n for n in out_names if out_names.count(n) > 1)
             raise QueryError(f"two result columns would be called {dup!r}: name them with .alias()")
-        keys_out, aggs_out = _exec.group_agg(comp.core_columns(), key_cols, specs, st.sel, threads)
-        cols: list[Column] = []
-        for k, idx, (vals, valid) in zip(step.keys, key_cols, keys_out):
-            src = comp.columns[idx]
-            cols.append(Column(k.output_name, src.type, vals, valid, src._dict, logical=src.logical))
-        for a, spec, (vals, valid) in zip(step.aggs, specs, aggs_out):
-            cols.append(_agg_column(comp, a, spec, vals, valid))
-        st.table = Table(cols, st.table.report)
+        out = _exec.group_agg(comp.kernel_table(), key_cols, specs, st.sel, threads)
+        st.table = Table([c.renamed(n) for c, n in zip(out.columns, out_names)], st.table.report)
         st.sel = None
         st.tiebreak = tuple(k.output_name for k in step.keys)
 
@@ -393,7 +390,7 @@ class Query:
         simple = isinstance(by, E.Col) and by.name in st.table and st.table.column(by.name).type not in DICT_TYPES
         if simple and not st.tiebreak:
             c = st.table.column(by.name)  # type: ignore[union-attr]
-            idx = _exec.topk(c._to_core(), st.sel, step.n, step.descending)
+            idx = _exec.topk(Table([c]), 0, step.n, step.descending, st.sel)
             st.table = st.table.take(idx)
             st.sel = None
             return
@@ -458,31 +455,18 @@ _AGG_OPS = {
     "count_distinct": "count_distinct", "approx_count_distinct": "approx_distinct",
     "earliest": "arg_min", "latest": "arg_max",
 }
+_NUMERIC_ONLY = ("sum", "avg", "stddev", "stddev_pop", "variance", "corr", "min", "max")
 
 
-def _agg_spec(comp: Compiler, a: E.Agg, ev: Any) -> tuple:
-    """(kernel op, column index, second column index, param) for an aggregate."""
+def _agg_spec(comp: Compiler, a: E.Agg, ev: Any) -> "_exec.Agg":
+    """The kernel's aggregate for ``a``, its inputs added to the compiler's columns."""
     idx = []
     for arg in a.args:
-        inner = _strip(arg)
-        numeric_only = a.op in ("sum", "avg", "stddev", "stddev_pop", "variance", "corr", "min", "max")
         c = comp.materialize(arg, arg.output_name, ev)
-        if numeric_only and c.type in DICT_TYPES:
-            raise QueryError(f"type mismatch: {a.op}() needs a numeric column, but {inner!r} is {c.type}")
+        if a.op in _NUMERIC_ONLY and c.type in DICT_TYPES:
+            raise QueryError(f"type mismatch: {a.op}() needs a numeric column, but {_strip(arg)!r} is {c.type}")
         idx.append(comp._add(("agg", repr(arg)), c))
-    col = idx[0] if idx else -1
-    col2 = idx[1] if len(idx) > 1 else -1
-    return (_AGG_OPS[a.op], col, col2, 0)
-
-
-def _agg_column(comp: Compiler, a: E.Agg, spec: tuple, vals: np.ndarray, valid: np.ndarray | None) -> Column:
-    op, col, _, _ = spec
-    if op in ("arg_min", "arg_max"):
-        src = comp.columns[col]
-        return Column(a.output_name, src.type, vals, valid, src._dict, logical=src.logical)
-    if vals.dtype == np.float64:
-        return Column(a.output_name, "float64", vals, valid)
-    return Column(a.output_name, "int64", vals.astype(np.int64, copy=False), valid)
+    return _exec.Agg(_AGG_OPS[a.op], idx[0] if idx else None, idx[1] if len(idx) > 1 else None)
 
 
 def _sort_keys(table: Table, e: E.Expr, descending: bool, threads: int) -> list[np.ndarray]:
