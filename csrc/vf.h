@@ -123,6 +123,9 @@ vf_dict *vf_dict_new(vf_type type);
 void vf_dict_free(vf_dict *d);
 int32_t vf_dict_size(const vf_dict *d);
 vf_type vf_dict_type(const vf_dict *d);
+/* Make room for n more entries (and, for strings, data_bytes more bytes of
+ * them) so that inserting them rehashes nothing; false when out of memory. */
+bool vf_dict_reserve(vf_dict *d, size_t n, size_t data_bytes);
 /* Insert (or find) a value; returns its code, or -1 on allocation failure. */
 int32_t vf_dict_put_str(vf_dict *d, const char *s, size_t n);
 int32_t vf_dict_put_addr(vf_dict *d, const uint8_t addr[16], uint8_t family);

@@ -2,7 +2,8 @@
 
 A CPython extension with a C core: a header-driven parser for every
 flow-log format (v2 to v8 and newer fields, any field order, ``-`` as null,
-IPv4/IPv6, plain/gzip/zstd) that returns typed NumPy columns.
+IPv4/IPv6, plain/gzip/zstd) that returns typed NumPy columns, and a Parquet
+reader of its own (:func:`read_parquet`, :class:`ParquetFile`).
 
 Example:
     >>> import vpcflow, tempfile
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from . import _core as _core
 from .errors import ParquetError, ParseError, QueryError
+from .pqread import ParquetFile, ParquetReadReport, read_parquet
 from .reader import DEFAULT_FIELDS, KNOWN_FIELDS, parse_text, read_logs
 from .table import BadRecord, Column, ParseReport, Schema, Table
 
@@ -41,12 +43,15 @@ __all__ = [
     "KNOWN_FIELDS",
     "ParseError",
     "ParquetError",
+    "ParquetFile",
+    "ParquetReadReport",
     "QueryError",
     "ParseReport",
     "Schema",
     "Table",
     "parse_text",
     "read_logs",
+    "read_parquet",
     "synth",
     "__version__",
 ]

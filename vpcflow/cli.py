@@ -3,6 +3,7 @@
     vpcflow demo [--records N] [--seed S] [--dir DIR]   generate a sample, read it, summarise it
     vpcflow head PATH... [-n N] [--fields F]            the first rows as a table
     vpcflow summary PATH... [--threads T]              read logs and print the summary
+    vpcflow info FILE.parquet [--row-groups N]          a Parquet file's schema, row groups and statistics
 """
 from __future__ import annotations
 
@@ -77,6 +78,62 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short(v: object, width: int = 24) -> str:
+    """A statistic or metadata value, cut to width."""
+    if v is None:
+        return "-"
+    t = v.hex() if isinstance(v, bytes) else repr(v) if isinstance(v, float) else str(v)
+    return t if len(t) <= width else t[: width - 1] + "…"
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    """Left-aligned columns of text, the first row a header."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .pqread import ParquetFile
+
+    f = ParquetFile(args.path)
+    m = f.metadata
+    out = [f"{args.path}: {m.size:,} bytes, Parquet format version {m.version}, created by {m.created_by or '?'}",
+           f"{m.num_rows:,} rows in {m.num_row_groups:,} row group{'s' if m.num_row_groups != 1 else ''}",
+           "", f"schema ({len(m.schema)} columns):"]
+    rows = [["column", "physical", "annotation", "reads as", "nullable"]]
+    for c in m.schema:
+        phys = c.physical + (f"({c.type_length})" if c.physical == "FIXED_LEN_BYTE_ARRAY" else "")
+        reads = (c.type + (f" ({c.logical})" if c.logical else "")) if c.type else f"not read: {c.unreadable}"
+        rows.append([c.name, phys, c.annotation or "-", reads, "yes" if c.nullable else "no"])
+    out += _table(rows)
+    if m.key_value_metadata:
+        out += ["", "key-value metadata:"]
+        for k, v in m.key_value_metadata.items():
+            shown = "-" if v is None else v if len(v) <= 70 else f"({len(v):,} characters) {v[:50]}…"
+            out.append(f"  {k}: {shown}")
+    shown_rgs = m.num_row_groups if args.row_groups < 0 else min(args.row_groups, m.num_row_groups)
+    for i in range(shown_rgs):
+        rg = f.row_group(i)
+        comp = sum(c.total_compressed_size for c in rg.columns)
+        uncomp = sum(c.total_uncompressed_size for c in rg.columns)
+        out += ["", f"row group {i}: {rg.num_rows:,} rows, {comp:,} bytes compressed, {uncomp:,} uncompressed"]
+        rows = [["column", "codec", "encodings", "compressed", "uncompressed", "nulls", "min", "max", "bloom",
+                 "page index"]]
+        for c in rg.columns:
+            st = c.statistics
+            pidx = "yes" if c.has_page_index else "column" if c.has_column_index else "offset" if c.has_offset_index \
+                else "no"
+            rows.append([c.name, c.codec + ("" if c.codec_supported else " (unsupported)"), ",".join(c.encodings),
+                         f"{c.total_compressed_size:,}", f"{c.total_uncompressed_size:,}",
+                         _short(st.null_count if st else None), _short(st.min if st else None),
+                         _short(st.max if st else None), "yes" if c.has_bloom_filter else "no", pidx])
+        out += _table(rows)
+    if shown_rgs < m.num_row_groups:
+        out += ["", f"... {m.num_row_groups - shown_rgs:,} more row groups (--row-groups -1 shows all)"]
+    print("\n".join(out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vpcflow", description="Fast analysis of AWS VPC Flow Logs.")
     p.add_argument("--version", action="version", version=f"vpcflow {__version__}")
@@ -106,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-n", type=int, default=5)
     s.add_argument("--threads", type=int, default=None)
     s.set_defaults(func=_cmd_summary)
+
+    i = sub.add_parser("info", help="a Parquet file's schema, row groups, codecs, encodings, sizes and statistics")
+    i.add_argument("path", help="a Parquet file")
+    i.add_argument("--row-groups", type=int, default=10, dest="row_groups",
+                   help="row groups to describe (default 10; -1 for all)")
+    i.set_defaults(func=_cmd_info)
     return p
 
 

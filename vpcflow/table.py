@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas
     import pyarrow
 
+    from .pqread import ParquetReadReport
     from .query import Query
 
 __all__ = ["Table", "Column", "Schema", "ParseReport", "BadRecord"]
@@ -355,7 +356,7 @@ class Table:
         (2, 4249, ['172.31.16.139', None])
     """
 
-    def __init__(self, columns: Sequence[Column], report: ParseReport | None = None) -> None:
+    def __init__(self, columns: Sequence[Column], report: "ParseReport | ParquetReadReport | None" = None) -> None:
         self._cols = list(columns)
         self._index = {c.name: i for i, c in enumerate(self._cols)}
         if len(self._index) != len(self._cols):

@@ -96,12 +96,10 @@ static uint64_t entry_hash(const vf_dict *d, int32_t i) {
     return vf_hash_bytes(d->data + d->offs[i], (size_t)(d->offs[i + 1] - d->offs[i]));
 }
 
-/* Grow the slot array when its load passes 1/2 (IPv4 entries live in
- * their own table and do not count). */
-static bool ensure_slots(vf_dict *d) {
-    int32_t used = d->n - d->nv4;
-    if ((size_t)(used + 1) * 2 <= d->mask + 1) return true;
-    if (!slots_alloc(d, (d->mask + 1) * 2)) return false;
+/* A slot array of nslots (a power of two) holding every entry (IPv4
+ * addresses live in their own table and are left out). */
+static bool rehash(vf_dict *d, size_t nslots) {
+    if (!slots_alloc(d, nslots)) return false;
     for (int32_t i = 0; i < d->n; i++) {
         if (d->type == VF_T_ADDR && d->fam[i] == 4) continue;
         uint64_t h = entry_hash(d, i);
@@ -113,11 +111,15 @@ static bool ensure_slots(vf_dict *d) {
     return true;
 }
 
-/* Grow the entry arrays when full. */
-static bool ensure_entries(vf_dict *d) {
-    if (d->n >= INT32_MAX - 1) return false;
-    if (d->n < d->cap) return true;
-    int32_t ncap = d->cap > INT32_MAX / 2 ? INT32_MAX - 1 : d->cap * 2;
+/* Grow the slot array when its load passes 1/2. */
+static bool ensure_slots(vf_dict *d) {
+    int32_t used = d->n - d->nv4;
+    if ((size_t)(used + 1) * 2 <= d->mask + 1) return true;
+    return rehash(d, (d->mask + 1) * 2);
+}
+
+/* Entry arrays of ncap entries. */
+static bool grow_entries(vf_dict *d, int32_t ncap) {
     if (d->type == VF_T_ADDR) {
         uint8_t *a = vf_realloc_n(d->addr, (size_t)ncap, 16);
         if (!a) return false;
@@ -134,7 +136,38 @@ static bool ensure_entries(vf_dict *d) {
     return true;
 }
 
+/* Grow the entry arrays when full. */
+static bool ensure_entries(vf_dict *d) {
+    if (d->n >= INT32_MAX - 1) return false;
+    if (d->n < d->cap) return true;
+    return grow_entries(d, d->cap > INT32_MAX / 2 ? INT32_MAX - 1 : d->cap * 2);
+}
+
 static bool ensure_room(vf_dict *d) { return ensure_entries(d) && ensure_slots(d); }
+
+static bool v4_grow(vf_dict *d);
+
+bool vf_dict_reserve(vf_dict *d, size_t n, size_t data_bytes) {
+    if (n > (size_t)(INT32_MAX - 1 - d->n)) return false;
+    size_t want = (size_t)d->n + n;
+    if (want > (size_t)d->cap && !grow_entries(d, (int32_t)want)) return false;
+    /* slot arrays at most half full once the n entries are in */
+    size_t slots = d->mask + 1;
+    while (slots < (want - (size_t)d->nv4 + 1) * 2) slots *= 2;
+    if (slots > d->mask + 1 && !rehash(d, slots)) return false;
+    if (d->type == VF_T_ADDR)
+        while (!d->v4 || (want + 1) * 2 > d->v4mask + 1)
+            if (!v4_grow(d)) return false;
+    if (d->type != VF_T_ADDR && data_bytes > d->data_cap - d->data_len) {
+        size_t nc = d->data_cap;
+        while (nc - d->data_len < data_bytes) nc *= 2;
+        char *nd = realloc(d->data, nc);
+        if (!nd) return false;
+        d->data = nd;
+        d->data_cap = nc;
+    }
+    return true;
+}
 
 int32_t vf_dict_put_str(vf_dict *d, const char *s, size_t n) {
     uint64_t h = vf_hash_bytes(s, n);

@@ -94,7 +94,7 @@ vf_status th_varint(th_reader *r, uint64_t *v) {
 /* A zigzag varint that must fit `bits` bits. */
 static vf_status zigzag(th_reader *r, int bits, int64_t *v) {
     size_t start = th_pos(r);
-    uint64_t u;
+    uint64_t u = 0; /* set by th_varint; initialised for gcc -O3 -Wmaybe-uninitialized */
     vf_status st = th_varint(r, &u);
     *v = 0;
     if (st != VF_OK) return st;
@@ -122,7 +122,7 @@ vf_status th_i64(th_reader *r, int64_t *v) { return zigzag(r, 64, v); }
 
 vf_status th_binary(th_reader *r, const uint8_t **p, size_t *n) {
     size_t start = th_pos(r);
-    uint64_t len;
+    uint64_t len = 0; /* likewise */
     vf_status st = th_varint(r, &len);
     if (st != VF_OK) return st;
     /* the length is an i32 on the wire: a "negative" one arrives as a huge varint */

@@ -94,5 +94,6 @@ vf_type vfpy_type_from_name(const char *s);
 /* The method tables of the concern files. */
 extern PyMethodDef vfpy_text_methods[];
 extern PyMethodDef vfpy_exec_methods[];
+extern PyMethodDef vfpy_pqread_methods[];
 
 #endif

@@ -369,7 +369,7 @@ static PyMethodDef module_methods[] = {
 };
 
 /* every concern file's table (binding.h) */
-static PyMethodDef *const method_tables[] = {vfpy_text_methods, vfpy_exec_methods};
+static PyMethodDef *const method_tables[] = {vfpy_text_methods, vfpy_exec_methods, vfpy_pqread_methods};
 
 static int m_traverse(PyObject *m, visitproc visit, void *arg) {
     for (int i = 0; i < VFPY_NKINDS; i++) Py_VISIT(vfpy_get_state(m)->errors[i]);
