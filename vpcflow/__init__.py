@@ -30,11 +30,14 @@ from .expr import (  # noqa: E402
     protocol_name, service_name, stddev, stddev_pop, sum, variance, when,
 )
 from .query import GroupBy, Query  # noqa: E402
+from .dataset import Dataset, ScanReport, dataset  # noqa: E402
+from .convert import CompactReport, ConvertReport, compact, convert  # noqa: E402
 
 __version__: str = _core.__version__
 
 __all__ = [
-    "Agg", "Expr", "GroupBy", "Query", "avg", "bin", "col", "corr", "count", "count_distinct", "earliest",
+    "Agg", "CompactReport", "ConvertReport", "Dataset", "Expr", "GroupBy", "Query", "ScanReport", "compact",
+    "convert", "dataset", "avg", "bin", "col", "corr", "count", "count_distinct", "earliest",
     "in_subnet", "latest", "lit", "max", "mean", "min", "names", "protocol_name", "recipes", "service_name",
     "stddev", "stddev_pop", "sum", "variance", "when",
     "BadRecord",

@@ -510,6 +510,15 @@ def _strip(e: E.Expr) -> E.Expr:
     return e
 
 
+def canonical_address(text: str) -> str | None:
+    """The canonical text of an IP address (dotted quad, RFC 5952), or None if it is not one."""
+    got = _core.parse_addr(text.strip().encode())
+    if got is None:
+        return None
+    addr, fam = got
+    return str(_core.format_addrs(np.frombuffer(addr, dtype=np.uint8), np.array([fam], dtype=np.uint8))[0])
+
+
 def _parse_address(text: str, column: str) -> tuple[bytes, int]:
     got = _core.parse_addr(text.strip().encode())
     if got is None:

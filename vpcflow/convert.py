@@ -184,18 +184,7 @@ def _widen(table: Table, columns: list[tuple[str, str]]) -> Table:
     """The table with every column the dataset already has (all null where this batch lacks it), in the
     dataset's order, then its own new columns: files of one dataset share one schema as far as possible."""
     have = {c.name: c for c in table.columns}
-    n = table.num_rows
-    cols = []
-    for name, typ in columns:
-        c = have.pop(name, None)
-        if c is None:
-            if typ in ("string", "address", "binary"):
-                empty = (("address", np.zeros(0, np.uint8), np.zeros(0, np.uint8)) if typ == "address"
-                         else (typ, np.zeros(1, np.int64), b""))
-                c = Column(name, typ, np.full(n, -1, dtype=np.int32), None, empty, n)
-            else:
-                c = Column(name, typ, np.zeros(n, dtype=np.dtype(typ)), np.zeros(n, dtype=bool), None, n)
-        cols.append(c)
+    cols = [have.pop(name, None) or Column.nulls(name, typ, table.num_rows) for name, typ in columns]
     cols.extend(have.values())
     return Table(cols, table.report)
 
@@ -514,7 +503,7 @@ def _compact(dest: str, manifest: Manifest, dirs: list[str], write_opts: dict, t
         merged = sum(len(g) for g in groups)
         rep.files_after += len(files) - merged + len(groups)
         for g in groups:
-            table = read_parquet([os.path.join(dest, f) for f in g], threads=nthreads, partitioning=None)
+            table = read_parquet([os.path.join(dest, f) for f in g], threads=nthreads, partitioning=False)
             table, runs = _sorted_runs(table, None)
             runs = [(d, a, b) for _, a, b in runs]
             pending, rows, _ = _write_runs(table, runs, dest, write_opts, nthreads)

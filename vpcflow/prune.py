@@ -134,13 +134,11 @@ def _literal(e: E.Expr, column_type: Callable[[str], str | None], colname: str) 
         return False, None
     v = e.value
     if isinstance(v, str) and column_type(colname) == "address":
-        from . import _core
+        from .compile import canonical_address
 
-        got = _core.parse_addr(v.strip().encode())
-        if got is None:
+        v = canonical_address(v)
+        if v is None:
             return False, None
-        addr, fam = got
-        v = str(_core.format_addrs(addr, bytes([fam]))[0])
     return True, v
 
 

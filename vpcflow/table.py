@@ -214,6 +214,20 @@ class Column:
         c._dict_values = self._dict_values
         return c
 
+    @classmethod
+    def nulls(cls, name: str, type: str, n: int) -> "Column":
+        """A column of n nulls of the given type (an empty dictionary for dictionary types).
+
+        Example:
+            >>> Column.nulls("x", "address", 3).to_pylist()
+            [None, None, None]
+        """
+        if type in DICT_TYPES:
+            empty = (("address", np.zeros(0, np.uint8), np.zeros(0, np.uint8)) if type == "address"
+                     else (type, np.zeros(1, np.int64), b""))
+            return cls(name, type, np.full(n, -1, dtype=np.int32), None, empty, n)
+        return cls(name, type, np.zeros(n, dtype=np.dtype(type)), np.zeros(n, dtype=bool), None, n)
+
     def renamed(self, name: str) -> "Column":
         """The same column (sharing every array) under another name."""
         c = Column(name, self.type, self._data, self._valid, self._dict, self.null_count, self.logical)
