@@ -46,7 +46,7 @@ from .pqread import DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, find_par
 from .prune import ColumnStats, RowRanges, conjuncts, may_match, outcomes
 from .table import Column, Table
 
-__all__ = ["dataset", "Dataset", "ScanReport"]
+__all__ = ["dataset", "Dataset", "ScanReport", "is_parquet"]
 
 PathLike = Any
 _PARTITION_KEYS = ("year", "month", "day", "hour")
@@ -134,6 +134,23 @@ class _File:
         return self.handle
 
 
+def is_parquet(path: str) -> bool:
+    """Whether a file holds Parquet: the PAR1 magic, or a gzip stream that starts with it."""
+    import zlib
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+            if head == b"PAR1":
+                return True
+            if head[:2] != b"\x1f\x8b":
+                return False
+            f.seek(0)
+            return zlib.decompressobj(31).decompress(f.read(1 << 16), 4)[:4] == b"PAR1"
+    except (OSError, zlib.error):
+        return False
+
+
 def _partition_time_bounds(parts: dict[str, str | None], by: str | None) -> tuple[int, int] | None:
     """[first, last] start second of a year=/month=/day=/hour= partition."""
     try:
@@ -208,7 +225,8 @@ class Dataset:
                     out.append(f)
                 continue
             for path, root in find_parquet_files(r):
-                out.append(_File(path, _hive(path, root) if partitioning else {}, os.path.getsize(path)))
+                if is_parquet(path):
+                    out.append(_File(path, _hive(path, root) if partitioning else {}, os.path.getsize(path)))
         return out
 
     # -- shape -----------------------------------------------------------

@@ -204,19 +204,22 @@ def traffic_for(data: Any, address: str) -> Table:
             .sort(["start", "end"]).collect())
 
 
-#: the recipes `vpcflow report` runs, with their titles
-RECIPES: list[tuple[str, Callable[..., Table]]] = [
-    ("Top talkers by bytes", top_talkers),
-    ("Top talkers by packets", lambda d: top_talkers(d, by="packets")),
-    ("Top host pairs by bytes", top_host_pairs),
-    ("Rejected flows by source", rejected_by_source),
-    ("Rejected flows by destination port", rejected_by_port),
-    ("Rejected flows by protocol", rejected_by_protocol),
-    ("Admin-port traffic", admin_port_traffic),
-    ("Accepted TCP by port", accepted_tcp),
-    ("IPv4 vs IPv6", ip_version_bytes),
-    ("Internal vs external by action", internal_external),
-    ("corr(bytes, packets) by action", corr_bytes_packets),
-    ("Top HTTPS destinations", top_https_destinations),
-    ("EMR top talkers", emr_top_talkers),
+#: the recipes ``vpcflow report`` runs: (title, function of the data and the number of rows wanted)
+RECIPES: list[tuple[str, Callable[[Any, int], Table]]] = [
+    ("Top talkers by bytes", lambda d, n: top_talkers(d, n=n)),
+    ("Top talkers by packets", lambda d, n: top_talkers(d, n=n, by="packets")),
+    ("Top talking instances", lambda d, n: top_talking_instances(d, n=n)),
+    ("Top host pairs by bytes", lambda d, n: top_host_pairs(d, n=n)),
+    ("Rejected flows by source", lambda d, n: rejected_by_source(d, n=n)),
+    ("Rejected flows by destination port", lambda d, n: rejected_by_port(d, n=n)),
+    ("Rejected TCP by destination port", lambda d, n: rejected_by_port(d, n=n, tcp_only=True)),
+    ("Rejected flows by protocol", lambda d, n: rejected_by_protocol(d)),
+    ("SSH, RDP and admin-port traffic", lambda d, n: admin_port_traffic(d)),
+    ("Accepted TCP by destination port", lambda d, n: accepted_tcp(d, n=n)),
+    ("IPv4 vs IPv6", lambda d, n: ip_version_bytes(d)),
+    ("Internal vs external by action", lambda d, n: internal_external(d)),
+    ("corr(bytes, packets) by action", lambda d, n: corr_bytes_packets(d)),
+    ("Rejected TCP packets per 15 minutes", lambda d, n: rejected_packets_per_window(d)),
+    ("Top HTTPS destinations", lambda d, n: top_https_destinations(d, n=n)),
+    ("EMR top talkers", lambda d, n: emr_top_talkers(d, n=n)),
 ]
