@@ -108,12 +108,13 @@ import datetime as _dt
 import gzip
 import json
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import busy_seconds, cpu_seconds, file_id, machine_info, measure, run_child, status_kb  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -129,7 +130,6 @@ INPUTS = ("plain-file", "gz-file", "gz-dir", "plain-dir")
 ENGINES = ("vpcflow", "duckdb-arrow", "duckdb-table", "pyarrow", "polars-read", "polars-scan")
 ANCHORS = ENGINES[1:]
 MB = 1e6
-CHILD_TIMEOUT = 1800  # seconds per child; a run this slow is a failure
 
 
 # ============================================================================================
@@ -246,19 +246,6 @@ def decompress_targets(manifest: dict) -> list[tuple[str, dict]]:
 # ============================================================================================
 # Worker (runs in the child process)
 # ============================================================================================
-
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def _cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system
-
 
 def _engine(name: str, target: dict, threads: int):
     """Import and set up an engine; return (read, stats, version, note).
@@ -437,19 +424,19 @@ def worker(spec: dict) -> dict:
     import gc
 
     read, stats, version, note = _engine(spec["engine"], spec["target"], threads)
-    rss_base = _status_kb("VmRSS")
+    rss_base = status_kb("VmRSS")
     times, cpus = [], []
     result = None
     for i in range(repeat):
         result = None
         gc.collect()
-        c0 = _cpu_seconds()
+        c0 = cpu_seconds()
         t0 = time.perf_counter()
         result = read()
         times.append(time.perf_counter() - t0)
-        cpus.append(_cpu_seconds() - c0)
+        cpus.append(cpu_seconds() - c0)
         if i == 0:
-            rss_first = _status_kb("VmHWM")   # peak of one read in a fresh process
+            rss_first = status_kb("VmHWM")   # peak of one read in a fresh process
         if i < repeat - 1:
             if spec["engine"] == "duckdb-table":
                 stats(result)   # drops the table
@@ -462,7 +449,7 @@ def worker(spec: dict) -> dict:
         "cpu_seconds": cpus[best], "rows": rows, "sum_bytes": sum_bytes,
         "null_bytes": null_bytes, "rss_base_mb": rss_base / 1024,
         "rss_peak_mb": rss_first / 1024,
-        "rss_peak_all_repeats_mb": _status_kb("VmHWM") / 1024,
+        "rss_peak_all_repeats_mb": status_kb("VmHWM") / 1024,
         "affinity": sorted(os.sched_getaffinity(0)),
     }
 
@@ -470,118 +457,6 @@ def worker(spec: dict) -> dict:
 # ============================================================================================
 # Parent: run the children, check, report
 # ============================================================================================
-
-def _busy_seconds() -> float:
-    """CPU seconds spent busy (not idle, not iowait) by the whole machine since boot."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def _children_cpu() -> float:
-    import resource
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def _vpcflow_root() -> str:
-    """The directory holding the ``vpcflow`` package this process imports (children use it too)."""
-    import vpcflow
-    return str(Path(vpcflow.__file__).resolve().parent.parent)
-
-
-def run_child(spec: dict) -> dict:
-    """Run ``worker(spec)`` in a fresh interpreter; return its dict or {'error': ...}.
-
-    Also measures the background load while the child ran: the machine's busy CPU time
-    minus the child's own, divided by the child's wall time (``bg_cores``: how many cores
-    other work kept busy on average; 0 on a quiet machine).
-    """
-    env = dict(os.environ)
-    env["POLARS_MAX_THREADS"] = str(spec["threads"])
-    env["OMP_NUM_THREADS"] = str(spec["threads"])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_vpcflow_root(), env.get("PYTHONPATH")]))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)]
-    busy0, child0, t0 = _busy_seconds(), _children_cpu(), time.perf_counter()
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {CHILD_TIMEOUT} s"}
-    wall = time.perf_counter() - t0
-    bg = max(0.0, (_busy_seconds() - busy0) - (_children_cpu() - child0)) / wall
-    if p.returncode != 0:
-        tail = (p.stderr or p.stdout).strip().splitlines()[-12:]
-        return {"error": f"exit {p.returncode}: " + "\n".join(tail)}
-    try:
-        return {**json.loads(p.stdout.strip().splitlines()[-1]), "bg_cores": round(bg, 2)}
-    except (IndexError, json.JSONDecodeError):
-        return {"error": f"no result; stdout={p.stdout[-500:]!r} stderr={p.stderr[-500:]!r}"}
-
-
-def measure(spec: dict, max_bg: float, tries: int = 3) -> dict:
-    """``run_child(spec)``, run again (up to ``tries`` in all) while other work kept more
-    than ``max_bg`` cores busy; the fastest try is kept (its RSS and CPU figures with it)."""
-    best: dict | None = None
-    for n in range(1, tries + 1):
-        res = run_child(spec)
-        if "error" in res:
-            return {**res, "tries": n}
-        if best is None or res["seconds"] < best["seconds"]:
-            best = res
-        if res["bg_cores"] <= max_bg:
-            break
-        time.sleep(5)
-    assert best is not None
-    return {**best, "tries": n}
-
-
-def _version(dist: str) -> str:
-    from importlib import metadata
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def machine_info() -> dict:
-    def sh(cmd: list[str]) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    lscpu = dict(line.split(":", 1) for line in sh(["lscpu"]).splitlines() if ":" in line)
-    mem_kb = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    import vpcflow
-    return {
-        "cpu_model": lscpu.get("Model name", "").strip() or platform.processor(),
-        "cpus": os.cpu_count(),
-        "affinity": sorted(os.sched_getaffinity(0)),
-        "hypervisor": lscpu.get("Hypervisor vendor", "").strip(),
-        "mem_gib": round(mem_kb / 2**20, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "versions": {"vpcflow": vpcflow.__version__, "numpy": _version("numpy"),
-                     "duckdb": _version("duckdb"), "pyarrow": _version("pyarrow"),
-                     "polars": _version("polars")},
-        "vpcflow_gzip_backend": vpcflow._core.gzip_backend(),
-        "vpcflow_path": _vpcflow_root(),
-        "vpcflow_git": sh(["git", "-C", _vpcflow_root(), "describe", "--always", "--dirty"]),
-        "vpcflow_core": _file_id(vpcflow._core.__file__),
-    }
-
-
-def _file_id(path: str) -> dict:
-    """Name, mtime and SHA-256 of a file (which build of the extension was measured)."""
-    import hashlib
-    st = os.stat(path)
-    return {"path": path, "mtime": _dt.datetime.fromtimestamp(st.st_mtime).isoformat(timespec="seconds"),
-            "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
-
 
 def _fmt(x: float | None, spec: str) -> str:
     return "-" if x is None else format(x, spec)
@@ -754,9 +629,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  repeat {repeat} (best kept), threads {thread_counts}, "
           f"{'pinned to T CPUs' if args.pin else 'not pinned'}\n", flush=True)
 
-    b0 = _busy_seconds()
+    b0 = busy_seconds()
     time.sleep(1.0)
-    bg0 = _busy_seconds() - b0
+    bg0 = busy_seconds() - b0
     if bg0 > 0.2:
         print(f"!! note: the machine is busy ({bg0:.2f} cores busy with other work just now); "
               f"timings will be noisy, multi-thread ones especially.\n")
@@ -767,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
             for e in engines:
                 spec = {"engine": e, "input": inp, "threads": t, "repeat": repeat,
                         "pin": args.pin, "target": target}
-                res = measure(spec, args.max_bg)
+                res = measure(__file__, spec, args.max_bg)
                 res.update(engine=e, input=inp, threads=t)
                 runs.append(res)
                 if "error" in res:
@@ -803,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n== gzip decompression in memory, 1 thread (MB/s of decompressed text) ==")
     decs = []
     for label, target in decompress_targets(manifest):
-        dec = run_child({"engine": "decompress", "input": label, "threads": 1, "repeat": repeat,
+        dec = run_child(__file__, {"engine": "decompress", "input": label, "threads": 1, "repeat": repeat,
                          "pin": args.pin, "target": target})
         dec["input"] = label
         decs.append(dec)
@@ -822,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nbackground load: {bg0:.2f} cores busy before the runs; during a run other work "
           f"kept {max(bg, default=0):.2f} cores busy at most (mean {sum(bg) / max(len(bg), 1):.2f})")
     problems = check(runs, records)
-    core_now = _file_id(info["vpcflow_core"]["path"])
+    core_now = file_id(info["vpcflow_core"]["path"])
     if core_now["sha256"] != info["vpcflow_core"]["sha256"]:
         print(f"\n!! WARNING: the vpcflow extension was rebuilt during the run "
               f"({core_now['mtime']}); the vpcflow figures may mix two builds.")

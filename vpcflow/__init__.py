@@ -27,10 +27,22 @@ from .table import BadRecord, Column, ParseReport, Schema, Table
 _core._set_errors(ParseError, ParquetError, QueryError)
 
 from . import synth  # noqa: E402  (needs nothing from the C core)
+from . import names, recipes  # noqa: E402
+from .expr import (  # noqa: E402
+    Agg, Expr, avg, bin, col, corr, count, count_distinct, earliest, in_subnet, latest, lit, max, mean, min,
+    protocol_name, service_name, stddev, stddev_pop, sum, variance, when,
+)
+from .query import GroupBy, Query  # noqa: E402
+from .dataset import Dataset, ScanReport, dataset  # noqa: E402
+from .convert import CompactReport, ConvertReport, compact, convert  # noqa: E402
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "Agg", "CompactReport", "ConvertReport", "Dataset", "Expr", "GroupBy", "Query", "ScanReport", "compact",
+    "convert", "dataset", "avg", "bin", "col", "corr", "count", "count_distinct", "earliest",
+    "in_subnet", "latest", "lit", "max", "mean", "min", "names", "protocol_name", "recipes", "service_name",
+    "stddev", "stddev_pop", "sum", "variance", "when",
     "BadRecord",
     "Column",
     "DEFAULT_FIELDS",

@@ -4,6 +4,10 @@
     vpcflow head PATH... [-n N] [--fields F]            the first rows as a table
     vpcflow summary PATH... [--threads T]              read logs and print the summary
     vpcflow info FILE.parquet [--row-groups N]          a Parquet file's schema, row groups and statistics
+    vpcflow convert SRC... DEST [--partition-by day]    raw flow logs to a partitioned Parquet dataset
+    vpcflow compact DEST                                merge the small files of a converted dataset
+    vpcflow query DATA 'QUERY' [--format table|csv|json] a pipe-string query over a dataset or raw logs
+    vpcflow report DATA [-n 10]                         the recipes: top talkers, rejections, admin ports...
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import time
 from typing import Sequence
 
 from . import __version__
-from .errors import ParseError
+from .errors import ParseError, QueryError
 from .reader import DEFAULT_FIELDS, expand_paths, read_logs
 from .summary import summarize
 from .table import Table
@@ -25,20 +29,32 @@ __all__ = ["main"]
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import synth
+    from .convert import convert
+    from .dataset import dataset
 
     def run(d: str) -> None:
+        logs, flows = os.path.join(d, "logs"), os.path.join(d, "flows")
         t0 = time.perf_counter()
-        info = synth.write_sample(d, records=args.records, seed=args.seed, hours=args.hours)
+        info = synth.write_sample(logs, records=args.records, seed=args.seed, hours=args.hours)
         gen = time.perf_counter() - t0
         print(f"wrote {info.records:,} flow-log records in {len(info.paths):,} S3-style .log.gz objects "
-              f"({info.bytes / 1e6:,.1f} MB) under {d} in {gen:.1f} s")
-        rel = os.path.relpath(info.paths[0], d)
-        print(f"  e.g. {rel}")
-        table = read_logs(d, threads=args.threads)
+              f"({info.bytes / 1e6:,.1f} MB) under {logs} in {gen:.1f} s")
+        print(f"  e.g. {os.path.relpath(info.paths[0], logs)}")
+        table = read_logs(logs, threads=args.threads)
         print(summarize(table))
         print()
         v2 = [c for c in table.column_names if c.replace("_", "-") in DEFAULT_FIELDS]
         print(table.select(v2).head(5).to_string(limit=5, max_width=24))
+        del table
+        print(f"\nvpcflow convert {logs} {flows}")
+        print("  " + convert(logs, flows, threads=args.threads, progress=False).summary())
+        ds = dataset(flows)
+        print(f"\nvpcflow report {flows}")
+        _print_report(ds, 5, "table", args.threads)
+        q = 'filter action = "REJECT" | stats sum(packets) as packets, count(*) as flows by dstport ' \
+            '| sort packets desc | limit 5'
+        print(f"\nvpcflow query {flows} '{q}'")
+        print(_format(ds.query(q, threads=args.threads), "table"))
 
     if args.dir:
         os.makedirs(args.dir, exist_ok=True)
@@ -134,6 +150,92 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format(t: Table, fmt: str, width: int = 40) -> str:
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(t.column_names)
+        w.writerows([["" if v is None else v for v in row.values()] for row in t.to_pylist()])
+        return buf.getvalue().rstrip("\n")
+    if fmt == "json":
+        import json
+
+        return "\n".join(json.dumps(row) for row in t.to_pylist())
+    return t.to_string(limit=max(t.num_rows, 1), max_width=width)
+
+
+def _source(path: str):
+    """A converted/Parquet dataset when the path holds Parquet files, else the raw logs read into a table."""
+    from .dataset import dataset, is_parquet
+    from .pqread import find_parquet_files
+
+    if any(is_parquet(f) for f, _ in find_parquet_files(path)):
+        return dataset(path)
+    return read_logs(path)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .convert import convert
+
+    by = None if args.partition_by == "none" else args.partition_by
+    rep = convert(args.paths, args.dest, partition_by=by, compression=args.compression,
+                  compression_level=args.level, threads=args.threads, memory_limit=_bytes(args.memory_limit),
+                  row_group_size=args.row_group_size, fields=args.fields, on_error=args.on_error, force=args.force,
+                  progress=False if args.quiet else None, compact_after=not args.no_compact)
+    print(rep)
+    return 0
+
+
+def _cmd_compact(args: argparse.Namespace) -> int:
+    from .convert import compact
+
+    print(compact(args.dest, target_rows=args.target_rows, threads=args.threads))
+    return 0
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    src = _source(args.data)
+    if args.explain:
+        from .pipe import apply
+
+        print(apply(src.lazy(), args.query).explain())
+        return 0
+    print(_format(src.query(args.query, threads=args.threads), args.format, args.width))
+    return 0
+
+
+def _print_report(src, n: int, fmt: str, threads: int | None) -> None:
+    from . import recipes
+    from .errors import QueryError
+
+    for title, fn in recipes.RECIPES:
+        try:
+            t = fn(src, n)
+        except QueryError as e:  # a recipe that needs fields this data lacks
+            print(f"\n== {title}: skipped ({e})")
+            continue
+        print(f"\n== {title}")
+        print(_format(t, fmt))
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    _print_report(_source(args.data), args.n, args.format, args.threads)
+    return 0
+
+
+def _bytes(text: str) -> int:
+    """'1G', '512M', '1073741824' -> bytes."""
+    t = text.strip().upper().rstrip("B").rstrip("I")
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(t[-1:], 1)
+    try:
+        return int(float(t[:-1] if t[-1:] in "KMGT" else t) * mult)
+    except ValueError:
+        raise ValueError(f"bad size {text!r}: use bytes or K, M, G (1G, 512M)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vpcflow", description="Fast analysis of AWS VPC Flow Logs.")
     p.add_argument("--version", action="version", version=f"vpcflow {__version__}")
@@ -169,6 +271,44 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--row-groups", type=int, default=10, dest="row_groups",
                    help="row groups to describe (default 10; -1 for all)")
     i.set_defaults(func=_cmd_info)
+
+    c = sub.add_parser("convert", help="convert raw flow logs to a Hive-partitioned Parquet dataset")
+    c.add_argument("paths", nargs="+", metavar="SRC", help="files or directories (walked recursively)")
+    c.add_argument("dest", metavar="DEST", help="the dataset directory")
+    c.add_argument("--partition-by", choices=("hour", "day", "month", "none"), default="day", dest="partition_by")
+    c.add_argument("--compression", choices=("zstd", "snappy", "gzip", "none"), default="zstd")
+    c.add_argument("--level", type=int, default=None, help="compression level")
+    c.add_argument("--threads", type=int, default=None)
+    c.add_argument("--memory-limit", default="1G", dest="memory_limit", help="peak memory budget (default 1G)")
+    c.add_argument("--row-group-size", type=int, default=1_000_000, dest="row_group_size")
+    c.add_argument("--fields", help="fields of header-less input: a LogFormat string or space-separated names")
+    c.add_argument("--on-error", choices=("raise", "skip"), default="raise", dest="on_error")
+    c.add_argument("--force", action="store_true", help="convert inputs the manifest says were converted")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.add_argument("--no-compact", action="store_true", dest="no_compact", help="do not merge small files after")
+    c.set_defaults(func=_cmd_convert)
+
+    k = sub.add_parser("compact", help="merge the small files of each partition of a converted dataset")
+    k.add_argument("dest", metavar="DEST")
+    k.add_argument("--target-rows", type=int, default=8_000_000, dest="target_rows")
+    k.add_argument("--threads", type=int, default=None)
+    k.set_defaults(func=_cmd_compact)
+
+    q = sub.add_parser("query", help="run a pipe-string query (CloudWatch Logs Insights style)")
+    q.add_argument("data", help="a Parquet dataset (directory or file) or raw flow logs")
+    q.add_argument("query", help="e.g. 'filter action = \"REJECT\" | stats count(*) by srcaddr'")
+    q.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    q.add_argument("--width", type=int, default=40, help="maximum column width (table format)")
+    q.add_argument("--threads", type=int, default=None)
+    q.add_argument("--explain", action="store_true", help="print the plan and what pruning saves instead")
+    q.set_defaults(func=_cmd_query)
+
+    r = sub.add_parser("report", help="run the recipes: top talkers, rejected traffic, admin ports, ...")
+    r.add_argument("data", help="a Parquet dataset (directory or file) or raw flow logs")
+    r.add_argument("-n", type=int, default=10, help="rows per top-k answer (default 10)")
+    r.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    r.add_argument("--threads", type=int, default=None)
+    r.set_defaults(func=_cmd_report)
     return p
 
 
@@ -177,7 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ParseError as e:
+    except (ParseError, QueryError) as e:
+        print(f"vpcflow: error: {e}", file=sys.stderr)
+        return 1
+    except RuntimeError as e:  # e.g. another process holds the dataset's lock
         print(f"vpcflow: error: {e}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as e:

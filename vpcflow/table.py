@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow
 
     from .pqread import ParquetReadReport
+    from .query import Query
 
 __all__ = ["Table", "Column", "Schema", "ParseReport", "BadRecord"]
 
@@ -210,6 +211,26 @@ class Column:
         data = self._data[indices]
         valid = None if self._valid is None else self._valid[indices]
         c = Column(self.name, self.type, data, valid, self._dict, logical=self.logical)
+        c._dict_values = self._dict_values
+        return c
+
+    @classmethod
+    def nulls(cls, name: str, type: str, n: int) -> "Column":
+        """A column of n nulls of the given type (an empty dictionary for dictionary types).
+
+        Example:
+            >>> Column.nulls("x", "address", 3).to_pylist()
+            [None, None, None]
+        """
+        if type in DICT_TYPES:
+            empty = (("address", np.zeros(0, np.uint8), np.zeros(0, np.uint8)) if type == "address"
+                     else (type, np.zeros(1, np.int64), b""))
+            return cls(name, type, np.full(n, -1, dtype=np.int32), None, empty, n)
+        return cls(name, type, np.zeros(n, dtype=np.dtype(type)), np.zeros(n, dtype=bool), None, n)
+
+    def renamed(self, name: str) -> "Column":
+        """The same column (sharing every array) under another name."""
+        c = Column(name, self.type, self._data, self._valid, self._dict, self.null_count, self.logical)
         c._dict_values = self._dict_values
         return c
 
@@ -440,6 +461,33 @@ class Table:
     def select(self, names: Sequence[str]) -> "Table":
         """A table of just the named columns."""
         return Table([self.column(n) for n in names], self.report)
+
+    # -- queries -------------------------------------------------------------
+    def lazy(self) -> "Query":
+        """A lazy query over this table (see :mod:`vpcflow.query`).
+
+        Example:
+            >>> import vpcflow as vf
+            >>> t = vf.parse_text("2 1 eni-a 10.0.0.1 10.0.0.2 1 22 6 3 120 10 20 REJECT OK\\n")
+            >>> t.lazy().filter(vf.col("bytes") > 100).select("srcaddr", "bytes").collect().to_pylist()
+            [{'srcaddr': '10.0.0.1', 'bytes': 120}]
+        """
+        from .query import Query
+
+        return Query(self)
+
+    def query(self, text: str, threads: int | None = None) -> "Table":
+        """Run a pipe-string query (CloudWatch Logs Insights style, :mod:`vpcflow.pipe`).
+
+        Example:
+            >>> import vpcflow as vf
+            >>> t = vf.parse_text("2 1 eni-a 10.0.0.1 10.0.0.2 1 22 6 3 120 10 20 REJECT OK\\n")
+            >>> t.query('filter action = "REJECT" | stats count(*) as n by dstport').to_pylist()
+            [{'dstport': 22, 'n': 1}]
+        """
+        from .pipe import apply
+
+        return apply(self.lazy(), text).collect(threads)
 
     # -- conversion ----------------------------------------------------------
     def _to_core(self) -> list[tuple]:

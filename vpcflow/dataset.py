@@ -1,0 +1,516 @@
+"""Parquet datasets: many files, Hive partitions, and scans that read only what a query needs.
+
+:func:`dataset` opens a directory of Parquet files (a ``vpcflow convert``
+output, AWS's own Parquet delivery, anything pyarrow, DuckDB or Spark wrote)
+as a :class:`Dataset`, which takes the same query methods as a Table's lazy
+query.  A scan pushes the query's columns and leading filters down:
+
+1. partitions: ``key=value`` directories (``year=2024/month=06``) are
+   constants of their files; in a vpcflow dataset the partition of a file
+   also bounds its ``start`` times, so a time filter skips whole files
+   without opening them;
+2. row groups: min/max/null counts of the filter's columns, and bloom
+   filters for equality and ``isin`` (the address columns of vpcflow files
+   have them);
+3. pages: the page index of each single-column part of the filter gives
+   the row ranges that can match; only those pages are read.
+
+Only the needed columns' bytes of the surviving row groups and pages are
+read, in one parallel call (:func:`vpcflow.pqread.read_plan`); the filter then
+runs exactly on those rows.  :meth:`Dataset.explain` and the ``report`` of a
+result say what was skipped, in files, row groups, pages and bytes: the
+figure Athena bills by.
+
+Example:
+    >>> import vpcflow as vf, tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> _ = vf.synth.write_sample(os.path.join(d, "logs"), records=4000, seed=2)
+    >>> _ = vf.convert(os.path.join(d, "logs"), os.path.join(d, "flows"), progress=False)
+    >>> ds = vf.dataset(os.path.join(d, "flows"))
+    >>> ds.filter(vf.col("action") == "REJECT").agg(vf.count()).collect()["count"].tolist()[0] > 0
+    True
+"""
+from __future__ import annotations
+
+import calendar
+import html
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from . import expr as E
+from .errors import QueryError
+from .manifest import DIRNAME, Manifest
+from .pqread import DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, find_parquet_files, read_plan
+from .prune import ColumnStats, RowRanges, conjuncts, may_match, outcomes
+from .table import Column, Table
+
+__all__ = ["dataset", "Dataset", "ScanReport", "is_parquet"]
+
+PathLike = Any
+_PARTITION_KEYS = ("year", "month", "day", "hour")
+
+
+# ===================================================================
+# Reports
+# ===================================================================
+@dataclass
+class ScanReport:
+    """What a dataset scan read and what pruning skipped.
+
+    Attributes:
+        files, files_skipped: files scanned, and files skipped by their
+            partition values (never opened).
+        row_groups, row_groups_skipped: row groups of the scanned files, and
+            those skipped by statistics (``row_groups_bloom_skipped`` of
+            them by bloom filters).
+        pages, pages_skipped: data pages of the kept row groups that the page
+            index could judge, and those skipped.
+        bytes_total: bytes on disk of the dataset's files.
+        bytes_read: bytes the scan touched (after the read).
+        rows_read: rows returned by the scan, before the exact filter.
+        columns: the columns read.
+        filter: the filter pushed down, or None.
+        seconds: wall time of planning and reading.
+    """
+
+    files: int = 0
+    files_skipped: int = 0
+    row_groups: int = 0
+    row_groups_skipped: int = 0
+    row_groups_bloom_skipped: int = 0
+    pages: int = 0
+    pages_skipped: int = 0
+    bytes_total: int = 0
+    bytes_planned: int = 0
+    bytes_read: int = 0
+    rows_read: int = 0
+    columns: list[str] | None = None
+    filter: str | None = None
+    seconds: float = 0.0
+
+    def describe_lines(self) -> list[str]:
+        cols = "all" if self.columns is None else ", ".join(self.columns)
+        lines = [
+            f"Scan parquet: {self.files + self.files_skipped:,} files, columns: {cols}",
+            f"  pushed filter: {self.filter or '-'}",
+            f"  files: {self.files:,} read, {self.files_skipped:,} skipped by partition",
+            f"  row groups: {self.row_groups - self.row_groups_skipped:,} of {self.row_groups:,} read "
+            f"({self.row_groups_skipped - self.row_groups_bloom_skipped:,} skipped by statistics, "
+            f"{self.row_groups_bloom_skipped:,} by bloom filters)",
+            f"  pages: {self.pages - self.pages_skipped:,} of {self.pages:,} indexed pages read",
+        ]
+        b = self.bytes_read or self.bytes_planned
+        pct = f" ({100 * b / self.bytes_total:.1f}%)" if self.bytes_total else ""
+        word = "read" if self.bytes_read else "to read (column chunks of kept row groups)"
+        lines.append(f"  bytes: {b:,} {word} of {self.bytes_total:,} on disk{pct}")
+        return lines
+
+    def summary(self) -> str:
+        return "; ".join(x.strip() for x in self.describe_lines())
+
+    def __str__(self) -> str:
+        return "\n".join(self.describe_lines())
+
+
+# ===================================================================
+# Files
+# ===================================================================
+@dataclass
+class _File:
+    path: str
+    partitions: dict[str, str | None]
+    size: int
+    handle: ParquetFile | None = None
+    time_bounds: tuple[int, int] | None = None  # start-time range implied by a vpcflow partition
+
+    def open(self) -> ParquetFile:
+        if self.handle is None:
+            f = _open(self.path)
+            if f is None:
+                raise QueryError(f"{self.path}: a gzip file that does not hold Parquet")
+            self.handle = f
+        return self.handle
+
+
+def is_parquet(path: str) -> bool:
+    """Whether a file holds Parquet: the PAR1 magic, or a gzip stream that starts with it."""
+    import zlib
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+            if head == b"PAR1":
+                return True
+            if head[:2] != b"\x1f\x8b":
+                return False
+            f.seek(0)
+            return zlib.decompressobj(31).decompress(f.read(1 << 16), 4)[:4] == b"PAR1"
+    except (OSError, zlib.error):
+        return False
+
+
+def _partition_time_bounds(parts: dict[str, str | None], by: str | None) -> tuple[int, int] | None:
+    """[first, last] start second of a year=/month=/day=/hour= partition."""
+    try:
+        y = int(parts["year"] or "")
+        mo = int(parts.get("month") or 1) if by in ("month", "day", "hour") else 1
+        d = int(parts.get("day") or 1) if by in ("day", "hour") else 1
+        h = int(parts.get("hour") or 0) if by == "hour" else 0
+    except (KeyError, ValueError):
+        return None
+    lo = calendar.timegm((y, mo, d, h, 0, 0))
+    if by == "hour":
+        hi = lo + 3600
+    elif by == "day":
+        hi = lo + 86400
+    elif by == "month":
+        hi = calendar.timegm((y + (mo == 12), mo % 12 + 1, 1, 0, 0, 0))
+    else:
+        return None
+    return lo, hi - 1
+
+
+# ===================================================================
+# The dataset
+# ===================================================================
+def dataset(source: PathLike | Iterable[PathLike], *, partitioning: bool = True,
+            addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS) -> "Dataset":
+    """Open Parquet files or directories as a queryable :class:`Dataset`.
+
+    Args:
+        source: a directory (walked recursively; hidden and ``_``-prefixed
+            names skipped), a file, or a list.  A directory written by
+            :func:`vpcflow.convert` is read through its manifest: only
+            committed files, never a file an interrupted run left behind.
+        partitioning: ``key=value`` directories become columns.
+        addresses: string columns read as addresses (default: the flow-log
+            address columns).
+    """
+    return Dataset(source, partitioning=partitioning, addresses=addresses)
+
+
+class Dataset:
+    """A set of Parquet files queried as one table (see the module docstring).
+
+    Query methods (``filter``, ``select``, ``with_columns``, ``group_by``,
+    ``agg``, ``sort``, ``limit``, ``top``, ``sample``) start a lazy
+    :class:`~vpcflow.query.Query`; :meth:`query` runs a pipe-string query;
+    :meth:`to_table` reads it all.
+    """
+
+    def __init__(self, source: PathLike | Iterable[PathLike], *, partitioning: bool = True,
+                 addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS) -> None:
+        self._addresses = tuple(addresses) if addresses is not None else None
+        self._partition_by: str | None = None
+        self._declared: list[tuple[str, str]] | None = None
+        self._files = self._discover(source, partitioning)
+        self._schema: list[tuple[str, str]] | None = None
+
+    def _discover(self, source: Any, partitioning: bool) -> list[_File]:
+        roots = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+        out: list[_File] = []
+        for r in roots:
+            r = os.fspath(r)
+            if os.path.isdir(r) and os.path.exists(os.path.join(r, DIRNAME, "manifest.jsonl")):
+                m = Manifest.open(r, create=False) if os.access(r, os.W_OK) else _read_only_manifest(r)
+                self._partition_by = m.partition_by
+                self._declared = list(m.columns) or None
+                for rel in sorted(m.files):
+                    path = os.path.join(r, rel)
+                    parts = _hive(path, r) if partitioning else {}
+                    f = _File(path, parts, os.path.getsize(path))
+                    f.time_bounds = _partition_time_bounds(parts, m.partition_by)
+                    out.append(f)
+                continue
+            for path, root in find_parquet_files(r):
+                if is_parquet(path):
+                    out.append(_File(path, _hive(path, root) if partitioning else {}, os.path.getsize(path)))
+        return out
+
+    # -- shape -----------------------------------------------------------
+    @property
+    def files(self) -> list[str]:
+        """The Parquet files of the dataset."""
+        return [f.path for f in self._files]
+
+    @property
+    def schema(self) -> dict[str, str]:
+        """Column names and vpcflow types (file columns, then partition keys)."""
+        if self._schema is None:
+            cols: dict[str, str] = {}
+            if self._declared:
+                cols.update(self._declared)
+            else:
+                for f in self._files:
+                    for c in f.open().schema:
+                        if c.type and c.name not in cols:
+                            addr = self._addresses and c.name in self._addresses and c.type == "string"
+                            cols[c.name] = "address" if addr else c.type
+            for f in self._files:
+                for k, v in f.partitions.items():
+                    if k not in cols:
+                        cols[k] = "int32" if v is None or v.lstrip("+-").isdigit() else "string"
+            self._schema = list(cols.items())
+        return dict(self._schema)
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema)
+
+    @property
+    def num_rows(self) -> int:
+        """Rows in all files (from their footers)."""
+        return sum(f.open().num_rows for f in self._files)
+
+    def __repr__(self) -> str:
+        return f"vpcflow.Dataset({len(self._files):,} files, {len(self.schema)} columns)"
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        rows = "".join(f"<tr><td>{e(n)}</td><td>{e(t)}</td></tr>" for n, t in self.schema.items())
+        return (f'<table class="vpcflow-dataset"><caption>vpcflow.Dataset: {len(self._files):,} files</caption>'
+                f"<thead><tr><th>column</th><th>type</th></tr></thead><tbody>{rows}</tbody></table>")
+
+    # -- queries -----------------------------------------------------------
+    def lazy(self):
+        """A lazy query over the dataset."""
+        from .query import Query
+
+        return Query(self)
+
+    def filter(self, *conditions: E.Expr):
+        return self.lazy().filter(*conditions)
+
+    where = filter
+
+    def select(self, *columns: Any):
+        return self.lazy().select(*columns)
+
+    def with_columns(self, *exprs: Any, **named: Any):
+        return self.lazy().with_columns(*exprs, **named)
+
+    def group_by(self, *keys: Any):
+        return self.lazy().group_by(*keys)
+
+    def agg(self, *aggs: E.Agg):
+        return self.lazy().agg(*aggs)
+
+    def sort(self, by: Any, descending: Any = False):
+        return self.lazy().sort(by, descending)
+
+    def limit(self, n: int):
+        return self.lazy().limit(n)
+
+    def top(self, n: int, by: Any, descending: bool = True):
+        return self.lazy().top(n, by, descending)
+
+    def sample(self, fraction: float, seed: int | None = None):
+        return self.lazy().sample(fraction, seed)
+
+    def query(self, text: str, threads: int | None = None) -> Table:
+        """Run a pipe-string query (CloudWatch Logs Insights style, :mod:`vpcflow.pipe`)."""
+        from .pipe import apply
+
+        return apply(self.lazy(), text).collect(threads)
+
+    def explain(self, filter: E.Expr | None = None) -> str:
+        """What a scan with ``filter`` would read and skip."""
+        return "\n".join(self._plan(None, [filter] if filter is not None else []).describe_lines())
+
+    def to_table(self, columns: Sequence[str] | None = None, filter: E.Expr | None = None,
+                 threads: int | None = None) -> Table:
+        """Read the dataset (the given columns, the rows matching ``filter``) into a Table."""
+        q = self.lazy()
+        if filter is not None:
+            q = q.filter(filter)
+        if columns is not None:
+            q = q.select(*columns)
+        return q.collect(threads)
+
+    collect = to_table
+
+    # -- planning ------------------------------------------------------------------
+    def _column_type(self, name: str) -> str | None:
+        return self.schema.get(name)
+
+    def _plan(self, columns: list[str] | None, filters: list[E.Expr]) -> "_Plan":
+        t0 = time.perf_counter()
+        cond = None
+        for f in filters:
+            cond = f if cond is None else (cond & f)
+        rep = ScanReport(columns=columns, filter=None if cond is None else repr(cond))
+        rep.bytes_total = sum(f.size for f in self._files)
+        plan = _Plan(rep)
+        names = set(self.schema)
+        for f in self._files:
+            if cond is not None and not may_match(cond, self._file_stats(f), column_type=self._column_type):
+                rep.files_skipped += 1
+                continue
+            pf = f.open()
+            rep.files += 1
+            plan.files.append(pf)
+            plan.partitions.append(f.partitions)
+            if cond is None:
+                plan.row_plans.append(None)
+                md = pf.metadata
+                rep.row_groups += md.num_row_groups
+                rep.bytes_planned += self._chunk_bytes(pf, range(md.num_row_groups), columns)
+                continue
+            plan.row_plans.append(self._plan_file(pf, f, cond, names, columns, rep))
+        rep.seconds = time.perf_counter() - t0
+        return plan
+
+    def _file_stats(self, f: _File):
+        """Statistics callback for a whole file, from its partition values alone."""
+        n = None
+
+        def stats(name: str) -> ColumnStats | None:
+            if name in f.partitions:
+                v = f.partitions[name]
+                if v is None:
+                    return ColumnStats(None, None, n, n)
+                val: Any = int(v) if v.lstrip("+-").isdigit() else v
+                return ColumnStats(val, val, 0, n)
+            if name == "start" and f.time_bounds is not None:
+                return ColumnStats(f.time_bounds[0], f.time_bounds[1], None, None)
+            return None
+        return stats
+
+    def _plan_file(self, pf: ParquetFile, f: _File, cond: E.Expr, names: set[str], columns: list[str] | None,
+                   rep: ScanReport) -> list:
+        file_stats = self._file_stats(f)
+        out = []
+        md = pf.metadata
+        file_cols = {c.name for c in md.schema}
+        for i in range(md.num_row_groups):
+            rg = pf.row_group(i)
+            rep.row_groups += 1
+            nrows = rg.num_rows
+
+            def stats(name: str, rg=rg, nrows=nrows) -> ColumnStats | None:
+                if name in f.partitions or (name == "start" and name not in file_cols):
+                    return file_stats(name)
+                if name not in file_cols:
+                    return ColumnStats(None, None, nrows, nrows) if name in names else None  # all null here
+                st = rg.column(name).statistics
+                if st is None:
+                    return None
+                return ColumnStats(st.min, st.max, st.null_count, nrows)
+
+            def bloom(name: str, values: list, i=i) -> bool:
+                if name not in file_cols:
+                    return True
+                return pf.bloom_may_contain(i, name, [_bloom_value(self._column_type(name), v) for v in values])
+
+            if not may_match(cond, stats, column_type=self._column_type):
+                rep.row_groups_skipped += 1
+                continue
+            if not may_match(cond, stats, bloom, column_type=self._column_type):
+                rep.row_groups_skipped += 1
+                rep.row_groups_bloom_skipped += 1
+                continue
+            ranges = self._page_ranges(pf, i, nrows, cond, file_cols, rep)
+            rep.bytes_planned += self._chunk_bytes(pf, [i], columns)
+            out.append((i, None if ranges is None else ranges.ranges))
+        return out
+
+    def _page_ranges(self, pf: ParquetFile, rg: int, nrows: int, cond: E.Expr, file_cols: set[str],
+                     rep: ScanReport) -> RowRanges | None:
+        """Row ranges of row group rg that the page index cannot rule out (None: all of it)."""
+        result: RowRanges | None = None
+        for part in conjuncts(cond):
+            cols = part.columns()
+            if len(cols) != 1:
+                continue
+            (name,) = cols
+            if name not in file_cols:
+                continue
+            pages = pf.page_index(rg, name)
+            if not pages or any(p.first_row_index is None for p in pages):
+                continue
+            keep = []
+            for j, p in enumerate(pages):
+                stop = pages[j + 1].first_row_index if j + 1 < len(pages) else nrows
+                n = stop - p.first_row_index
+                nulls = p.null_count if p.null_count is not None else (n if p.null_page else None)
+                s = ColumnStats(None if p.null_page else p.min, None if p.null_page else p.max, nulls, n)
+                if "T" in outcomes(part, lambda c, s=s: s if c == name else None, column_type=self._column_type):
+                    keep.append((p.first_row_index, stop))
+            rep.pages += len(pages)
+            rr = RowRanges(keep)
+            kept_pages = sum(1 for j, p in enumerate(pages) if any(a <= p.first_row_index < b for a, b in rr.ranges))
+            rep.pages_skipped += len(pages) - kept_pages
+            result = rr if result is None else (result & rr)
+        if result is not None and result.ranges == [(0, nrows)]:
+            return None
+        return result
+
+    @staticmethod
+    def _chunk_bytes(pf: ParquetFile, rgs: Iterable[int], columns: list[str] | None) -> int:
+        total = 0
+        for i in rgs:
+            for c in pf.row_group(i).columns:
+                if columns is None or c.name in columns:
+                    total += c.total_compressed_size
+        return total
+
+    def _scan(self, columns: list[str] | None, filters: list[E.Expr], threads: int) -> Table:
+        t0 = time.perf_counter()
+        plan = self._plan(columns, filters)
+        cols = None if columns is None else [c for c in columns if c in self.schema]
+        if plan.files:
+            table = read_plan(plan.files, plan.row_plans, columns=cols, threads=threads, addresses=self._addresses,
+                              partitions=plan.partitions if any(plan.partitions) else None)
+            rr = table.report
+            plan.report.bytes_read = getattr(rr, "bytes_read", 0)
+            plan.report.pages_skipped = max(plan.report.pages_skipped, getattr(rr, "pages_skipped", 0))
+        else:
+            table = _empty_table(self, cols)
+        plan.report.rows_read = table.num_rows
+        plan.report.seconds = time.perf_counter() - t0
+        table = _conform(table, self, cols)
+        table.report = plan.report
+        return table
+
+
+@dataclass
+class _Plan:
+    report: ScanReport
+    files: list[ParquetFile] = field(default_factory=list)
+    row_plans: list = field(default_factory=list)
+    partitions: list = field(default_factory=list)
+
+    def describe_lines(self) -> list[str]:
+        return self.report.describe_lines()
+
+
+def _bloom_value(typ: str | None, v: Any) -> Any:
+    """A literal as the file stores it: addresses as their canonical text."""
+    if typ == "address" and isinstance(v, str):
+        from .compile import canonical_address
+
+        return canonical_address(v) or v
+    return v
+
+
+def _read_only_manifest(root: str) -> Manifest:
+    """The manifest of a dataset we may not write to: committed state only, no recovery."""
+    m = Manifest(root)
+    m._load()
+    return m
+
+
+def _empty_table(ds: Dataset, cols: list[str] | None) -> Table:
+    return Table([Column.nulls(n, t, 0) for n, t in ds.schema.items() if cols is None or n in cols])
+
+
+def _conform(table: Table, ds: Dataset, cols: list[str] | None) -> Table:
+    """Every column of the dataset's schema present (all null if no file read had it), in schema order."""
+    want = [n for n in ds.schema if cols is None or n in cols]
+    if table.column_names == want:
+        return table
+    have = {c.name: c for c in table.columns}
+    out = [have.get(n) or Column.nulls(n, ds.schema[n], table.num_rows) for n in want]
+    return Table(out, table.report)

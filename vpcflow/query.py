@@ -1,0 +1,514 @@
+"""The lazy query API: filters, projections, grouped aggregates, sorting, top-k.
+
+A :class:`Query` is a recipe over a source (an in-memory :class:`Table`, or
+a Parquet dataset from :func:`vpcflow.dataset`); nothing runs until
+:meth:`Query.collect`.  Planning pushes the columns a query needs and its
+leading filters into the Parquet scan, which skips partitions, row groups
+and pages that cannot match (:meth:`Query.explain` shows what it saved);
+every per-row step then runs in the C kernels.
+
+Example:
+    >>> import vpcflow as vf
+    >>> t = vf.parse_text(
+    ...     "2 1 eni-a 10.0.0.1 10.0.0.9 40000 22 6 3 120 10 20 REJECT OK\\n"
+    ...     "2 1 eni-a 10.0.0.2 10.0.0.9 40001 22 6 5 300 10 20 REJECT OK\\n"
+    ...     "2 1 eni-a 10.0.0.1 10.0.0.9 40002 443 6 7 900 10 20 ACCEPT OK\\n")
+    >>> r = (t.lazy().filter(vf.col("action") == "REJECT")
+    ...      .group_by("srcaddr").agg(vf.sum("packets").alias("packets"))
+    ...      .sort("packets", descending=True).collect())
+    >>> r.to_pylist()
+    [{'srcaddr': '10.0.0.2', 'packets': 5}, {'srcaddr': '10.0.0.1', 'packets': 3}]
+
+Ordering rules: ``sort`` is stable; after an aggregation, rows whose sort
+keys tie are ordered by the group keys, ascending (strings and addresses by
+their text), so ``top`` and ``sort`` + ``limit`` give the same, repeatable
+answer.  Nulls sort last in both directions.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence, Union
+
+import numpy as np
+
+from . import _exec
+from . import expr as E
+from .compile import Compiler, KIND_DICT, _strip
+from .errors import QueryError
+from .table import DICT_TYPES, Column, Table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dataset import Dataset, ScanReport
+
+__all__ = ["Query", "GroupBy"]
+
+IntoExpr = Union[str, E.Expr]
+
+
+# ===================================================================
+# Steps
+# ===================================================================
+@dataclass(frozen=True)
+class _Filter:
+    cond: E.Expr
+
+    def describe(self) -> str:
+        return f"Filter {self.cond!r}"
+
+
+@dataclass(frozen=True)
+class _Select:
+    exprs: tuple
+
+    def describe(self) -> str:
+        return "Select " + ", ".join(_named(e) for e in self.exprs)
+
+
+@dataclass(frozen=True)
+class _WithColumns:
+    exprs: tuple
+
+    def describe(self) -> str:
+        return "With columns " + ", ".join(_named(e) for e in self.exprs)
+
+
+@dataclass(frozen=True)
+class _Aggregate:
+    keys: tuple
+    aggs: tuple
+
+    def describe(self) -> str:
+        by = f" by {', '.join(_named(k) for k in self.keys)}" if self.keys else ""
+        return f"Aggregate {', '.join(_named(a) for a in self.aggs)}{by}"
+
+
+@dataclass(frozen=True)
+class _Sort:
+    by: tuple
+    descending: tuple
+
+    def describe(self) -> str:
+        return "Sort " + ", ".join(f"{_named(b)}{' desc' if d else ''}" for b, d in zip(self.by, self.descending))
+
+
+@dataclass(frozen=True)
+class _Limit:
+    n: int
+
+    def describe(self) -> str:
+        return f"Limit {self.n}"
+
+
+@dataclass(frozen=True)
+class _Top:
+    n: int
+    by: E.Expr
+    descending: bool
+
+    def describe(self) -> str:
+        return f"Top {self.n} by {_named(self.by)}{' desc' if self.descending else ''} (partial selection)"
+
+
+@dataclass(frozen=True)
+class _Sample:
+    fraction: float
+    seed: int | None
+
+    def describe(self) -> str:
+        return f"Sample {self.fraction:g} (seed {self.seed})"
+
+
+def _named(e: Any) -> str:
+    if isinstance(e, E.Agg):
+        return f"{e!r}" if e.name is None else f"{E.Agg(e.op, e.args)!r} as {e.name}"
+    if isinstance(e, E.Alias):
+        return f"{e.arg!r} as {e.name}"
+    if isinstance(e, E.Col):
+        return e.name
+    return repr(e)
+
+
+# ===================================================================
+# Execution state: a table and a selection of its rows
+# ===================================================================
+@dataclass
+class _State:
+    table: Table
+    sel: np.ndarray | None = None      # row indices, ascending; None = all rows
+    tiebreak: tuple = ()               # names of the group keys of the last aggregation
+
+    def rows(self) -> int:
+        return self.table.num_rows if self.sel is None else len(self.sel)
+
+    def compact(self) -> Table:
+        """The selected rows as a table of their own."""
+        if self.sel is not None:
+            self.table = self.table.take(self.sel)
+            self.sel = None
+        return self.table
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return os.cpu_count() or 1
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, not {threads!r}")
+    return threads
+
+
+def _evaluator(state: _State, threads: int):
+    """Runs a numeric program over the state's selected rows: (values, valid, kind)."""
+    def run(comp: Compiler, program: list[tuple]):
+        return _exec.evaluate(comp.kernel_table(), program, state.sel, threads)
+    return run
+
+
+# ===================================================================
+# The query
+# ===================================================================
+class Query:
+    """A lazy query over a Table or a dataset.  Every method returns a new Query."""
+
+    def __init__(self, source: "Table | Dataset", steps: tuple = ()) -> None:
+        self._source = source
+        self._steps = steps
+
+    def _then(self, step: Any) -> "Query":
+        return Query(self._source, self._steps + (step,))
+
+    # -- building ------------------------------------------------------
+    def filter(self, *conditions: E.Expr) -> "Query":
+        """Keep the rows where every condition is true.
+
+        Example:
+            >>> import vpcflow as vf
+            >>> t = vf.parse_text("2 1 eni-a 10.0.0.1 10.0.0.2 1 22 6 3 120 10 20 REJECT OK\\n")
+            >>> t.lazy().filter(vf.col("dstport") == 22, vf.col("action") == "REJECT").collect().num_rows
+            1
+        """
+        q = self
+        for c in conditions:
+            if isinstance(c, E.Agg):
+                raise QueryError(f"{c!r} is an aggregate: filter the aggregated result instead")
+            if not isinstance(c, E.Expr):
+                raise QueryError(f"filter() takes expressions, not {type(c).__name__}")
+            q = q._then(_Filter(c))
+        return q
+
+    where = filter
+
+    def select(self, *columns: IntoExpr) -> "Query":
+        """Keep (and compute) only these columns, in this order."""
+        if not columns:
+            raise QueryError("select() needs at least one column")
+        return self._then(_Select(tuple(E.as_exprs(columns))))
+
+    def with_columns(self, *exprs: E.Expr, **named: E.Expr) -> "Query":
+        """Add (or replace) computed columns: ``with_columns(rate=vf.col("bytes") / vf.col("packets"))``."""
+        items = list(E.as_exprs(exprs)) + [E._as_expr(v).alias(k) for k, v in named.items()]
+        if not items:
+            raise QueryError("with_columns() needs at least one expression")
+        return self._then(_WithColumns(tuple(items)))
+
+    def group_by(self, *keys: IntoExpr) -> "GroupBy":
+        """Group by column names or expressions (``vf.bin("start", "15m").alias("w")``); then ``.agg(...)``."""
+        if not keys:
+            raise QueryError("group_by() needs at least one key (use .agg() to aggregate everything)")
+        return GroupBy(self, tuple(E.as_exprs(keys)))
+
+    def agg(self, *aggs: E.Agg) -> "Query":
+        """Aggregate all rows into one: ``agg(vf.count(), vf.sum("bytes"))``."""
+        return GroupBy(self, ()).agg(*aggs)
+
+    def sort(self, by: IntoExpr | Sequence[IntoExpr], descending: bool | Sequence[bool] = False) -> "Query":
+        """Sort by one or more columns (stable; nulls last)."""
+        keys = [by] if isinstance(by, (str, E.Expr)) else list(by)
+        if not keys:
+            raise QueryError("sort() needs at least one key")
+        desc = [descending] * len(keys) if isinstance(descending, bool) else list(descending)
+        if len(desc) != len(keys):
+            raise QueryError(f"sort(): {len(keys)} keys but {len(desc)} descending flags")
+        return self._then(_Sort(tuple(E.as_exprs(keys)), tuple(bool(d) for d in desc)))
+
+    def limit(self, n: int) -> "Query":
+        """The first n rows."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise QueryError(f"limit must be a non-negative integer, not {n!r}")
+        return self._then(_Limit(n))
+
+    head = limit
+
+    def top(self, n: int, by: IntoExpr, descending: bool = True) -> "Query":
+        """The n rows with the largest ``by`` (smallest with ``descending=False``), in rank order.
+
+        A partial selection, not a full sort: over raw rows it keeps a heap of
+        n in C; ties go to the earlier row, or after an aggregation to the
+        smaller group keys.
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise QueryError(f"top() needs a non-negative integer, not {n!r}")
+        return self._then(_Top(n, E.as_exprs([by])[0], bool(descending)))
+
+    def sample(self, fraction: float, seed: int | None = None) -> "Query":
+        """Each row kept with probability ``fraction`` (Bernoulli; repeatable with ``seed``)."""
+        if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
+            raise QueryError(f"sample fraction must be between 0 and 1, not {fraction!r}")
+        return self._then(_Sample(float(fraction), seed))
+
+    # -- running -------------------------------------------------------
+    def collect(self, threads: int | None = None) -> Table:
+        """Run the query and return a Table (an HTML table in Jupyter)."""
+        nthreads = _threads(threads)
+        state, steps = self._scan(nthreads)
+        for step in steps:
+            self._run(step, state, nthreads)
+        return state.compact()
+
+    def explain(self) -> str:
+        """The plan, and for datasets what pruning saved (files, row groups, pages, bytes)."""
+        lines = []
+        if not isinstance(self._source, Table):
+            pushed, needed, _ = self._pushdown()
+            report = self._source._plan(needed, pushed)
+            lines.extend(report.describe_lines())
+        else:
+            lines.append(f"Table: {self._source.num_rows:,} rows x {len(self._source.column_names)} columns")
+        for step in self._steps:
+            lines.append("  " * 0 + step.describe())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "vpcflow.Query\n" + self.explain()
+
+    # -- planning ------------------------------------------------------
+    def _pushdown(self) -> tuple[list[E.Expr], list[str] | None, tuple]:
+        """(filters pushed into the scan, source columns needed or None for all, the remaining steps)."""
+        pushed: list[E.Expr] = []
+        i = 0
+        while i < len(self._steps) and isinstance(self._steps[i], _Filter):
+            pushed.append(self._steps[i].cond)
+            i += 1
+        needed: set[str] = set()
+        projected = False
+        schema = self._source_columns()
+        available, defined = set(schema), set()
+        for step in self._steps:
+            refs = _step_columns(step)
+            unknown = sorted(refs - available)
+            if unknown:
+                raise QueryError(f"unknown column {unknown[0]!r}; columns are: {', '.join(sorted(available))}")
+            needed |= refs - defined
+            if isinstance(step, _WithColumns):
+                new = {e.output_name for e in step.exprs}
+                defined |= new
+                available |= new
+            if isinstance(step, (_Select, _Aggregate)):
+                projected = True
+                break
+        cols = [c for c in schema if c in needed] if projected else None
+        return pushed, cols, self._steps[i:]
+
+    def _source_columns(self) -> list[str]:
+        src = self._source
+        return src.column_names if isinstance(src, Table) else src.column_names
+
+    def _scan(self, threads: int) -> tuple[_State, tuple]:
+        src = self._source
+        if not isinstance(src, Table):
+            pushed, needed, _ = self._pushdown()
+            table = src._scan(needed, pushed, threads)
+            # the scan prunes conservatively; every filter still runs exactly
+            return _State(table), self._steps
+        self._pushdown()  # validates column names up front
+        return _State(src), self._steps
+
+    # -- steps -----------------------------------------------------------
+    def _run(self, step: Any, st: _State, threads: int) -> None:
+        if isinstance(step, _Filter):
+            comp = Compiler(st.table)
+            prog = comp.condition(step.cond)
+            st.sel = _exec.filter(comp.kernel_table(), prog, st.sel, threads)
+        elif isinstance(step, (_Select, _WithColumns)):
+            self._project(step, st, threads)
+        elif isinstance(step, _Aggregate):
+            self._aggregate(step, st, threads)
+        elif isinstance(step, _Sort):
+            table = st.compact()
+            order = _sort_order(table, step.by, step.descending, st.tiebreak, threads)
+            st.table = table.take(order)
+        elif isinstance(step, _Limit):
+            if st.sel is not None:
+                st.sel = st.sel[: step.n]
+            else:
+                st.table = st.table.slice(0, step.n)
+        elif isinstance(step, _Top):
+            self._top(step, st, threads)
+        elif isinstance(step, _Sample):
+            rng = np.random.default_rng(step.seed)
+            n = st.rows()
+            keep = rng.random(n) < step.fraction
+            st.sel = np.flatnonzero(keep) if st.sel is None else st.sel[keep]
+        else:  # pragma: no cover
+            raise AssertionError(step)
+
+    def _project(self, step: Any, st: _State, threads: int) -> None:
+        table = st.compact()
+        comp = Compiler(table)
+        ev = _evaluator(st, threads)
+        new = [comp.materialize(e, e.output_name, ev) for e in step.exprs]
+        names = [c.name for c in new]
+        if len(set(names)) != len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            raise QueryError(f"two result columns would be called {dup!r}: name them with .alias()")
+        if isinstance(step, _Select):
+            st.table = Table(new, table.report)
+        else:
+            by_name = {c.name: c for c in new}
+            cols = [by_name.pop(c.name, c) for c in table.columns] + list(by_name.values())
+            st.table = Table(cols, table.report)
+
+    def _aggregate(self, step: _Aggregate, st: _State, threads: int) -> None:
+        exprs = list(step.keys) + [arg for a in step.aggs for arg in a.args]
+        if any(not isinstance(_strip(x), E.Col) for x in exprs):
+            st.compact()  # computed keys and inputs are evaluated for the selected rows only
+        comp = Compiler(st.table)
+        ev = _evaluator(st, threads)
+        key_cols = [comp._add(("key", k.output_name), comp.materialize(k, k.output_name, ev)) for k in step.keys]
+        specs = [_agg_spec(comp, a, ev) for a in step.aggs]
+        out_names = [k.output_name for k in step.keys] + [a.output_name for a in step.aggs]
+        if len(set(out_names)) != len(out_names):
+            dup = next(n for n in out_names if out_names.count(n) > 1)
+            raise QueryError(f"two result columns would be called {dup!r}: name them with .alias()")
+        out = _exec.group_agg(comp.kernel_table(), key_cols, specs, st.sel, threads)
+        st.table = Table([c.renamed(n) for c, n in zip(out.columns, out_names)], st.table.report)
+        st.sel = None
+        st.tiebreak = tuple(k.output_name for k in step.keys)
+
+    def _top(self, step: _Top, st: _State, threads: int) -> None:
+        by = _strip(step.by)
+        simple = isinstance(by, E.Col) and by.name in st.table and st.table.column(by.name).type not in DICT_TYPES
+        if simple and not st.tiebreak:
+            c = st.table.column(by.name)  # type: ignore[union-attr]
+            idx = _exec.topk(Table([c]), 0, step.n, step.descending, st.sel)
+            st.table = st.table.take(idx)
+            st.sel = None
+            return
+        table = st.compact()
+        order = _sort_order(table, (step.by,), (step.descending,), st.tiebreak, threads, limit=step.n)
+        st.table = table.take(order[: step.n])
+
+
+class GroupBy:
+    """A query grouped by keys; ``.agg(...)`` aggregates each group."""
+
+    def __init__(self, query: Query, keys: tuple) -> None:
+        self._query = query
+        self._keys = keys
+
+    def agg(self, *aggs: E.Agg) -> Query:
+        """One row per group: the keys, then each aggregate.
+
+        Example:
+            >>> import vpcflow as vf
+            >>> t = vf.parse_text("2 1 eni-a 10.0.0.1 10.0.0.2 1 22 6 3 120 10 20 REJECT OK\\n")
+            >>> t.lazy().group_by("action").agg(vf.count(), vf.sum("bytes").alias("bytes")).collect().to_pylist()
+            [{'action': 'REJECT', 'count': 1, 'bytes': 120}]
+        """
+        if not aggs:
+            raise QueryError("agg() needs at least one aggregate, e.g. vf.count()")
+        for a in aggs:
+            if not isinstance(a, E.Agg):
+                raise QueryError(f"agg() takes aggregates such as vf.sum('bytes'), not {a!r}")
+        return self._query._then(_Aggregate(self._keys, tuple(aggs)))
+
+    def __repr__(self) -> str:
+        return f"GroupBy({', '.join(_named(k) for k in self._keys)})"
+
+
+# ===================================================================
+# Helpers
+# ===================================================================
+def _step_columns(step: Any) -> set[str]:
+    out: set[str] = set()
+    if isinstance(step, _Filter):
+        return step.cond.columns()
+    if isinstance(step, (_Select, _WithColumns)):
+        for e in step.exprs:
+            out |= e.columns()
+    elif isinstance(step, _Aggregate):
+        for k in step.keys:
+            out |= k.columns()
+        for a in step.aggs:
+            out |= a.columns()
+    elif isinstance(step, _Sort):
+        for b in step.by:
+            out |= b.columns()
+    elif isinstance(step, _Top):
+        out |= step.by.columns()
+    return out
+
+
+_AGG_OPS = {
+    "count_all": "count_all", "count": "count", "sum": "sum", "min": "min", "max": "max", "avg": "avg",
+    "stddev": "stddev", "stddev_pop": "stddev_pop", "variance": "variance", "corr": "corr",
+    "count_distinct": "count_distinct", "approx_count_distinct": "approx_distinct",
+    "earliest": "arg_min", "latest": "arg_max",
+}
+_NUMERIC_ONLY = ("sum", "avg", "stddev", "stddev_pop", "variance", "corr", "min", "max")
+
+
+def _agg_spec(comp: Compiler, a: E.Agg, ev: Any) -> "_exec.Agg":
+    """The kernel's aggregate for ``a``, its inputs added to the compiler's columns."""
+    idx = []
+    for arg in a.args:
+        c = comp.materialize(arg, arg.output_name, ev)
+        if a.op in _NUMERIC_ONLY and c.type in DICT_TYPES:
+            raise QueryError(f"type mismatch: {a.op}() needs a numeric column, but {_strip(arg)!r} is {c.type}")
+        idx.append(comp._add(("agg", repr(arg)), c))
+    return _exec.Agg(_AGG_OPS[a.op], idx[0] if idx else None, idx[1] if len(idx) > 1 else None)
+
+
+def _sort_keys(table: Table, e: E.Expr, descending: bool, threads: int) -> list[np.ndarray]:
+    """lexsort keys for one sort expression, most significant first: [null flag, value]."""
+    comp = Compiler(table)
+    st = _State(table)
+    c = comp.materialize(e, e.output_name, _evaluator(st, threads))
+    if c.type in DICT_TYPES:
+        d = c.dictionary
+        texts = d.astype(str) if c.type != "binary" else d
+        rank = np.empty(len(d), dtype=np.int64)
+        rank[np.argsort(texts, kind="stable")] = np.arange(len(d))
+        codes = c.codes
+        nulls = codes < 0
+        vals = rank[np.where(nulls, 0, codes)] if len(d) else np.zeros(len(codes), np.int64)
+    else:
+        nulls = ~c.valid if c.null_count else np.zeros(len(c), dtype=bool)
+        vals = c.values
+        if vals.dtype == np.bool_:
+            vals = vals.astype(np.int64)
+    if descending:
+        vals = -vals if vals.dtype.kind == "f" else ~vals.astype(np.int64)
+    return [nulls, vals]
+
+
+def _sort_order(table: Table, by: Sequence[E.Expr], descending: Sequence[bool], tiebreak: Sequence[str],
+                threads: int, limit: int | None = None) -> np.ndarray:
+    keys: list[np.ndarray] = []
+    for e, d in zip(by, descending):
+        keys.extend(_sort_keys(table, e, d, threads))
+    for name in tiebreak:
+        if name in table and all(_strip(b).output_name != name for b in by):
+            keys.extend(_sort_keys(table, E.Col(name), False, threads))
+    if not keys:
+        return np.arange(table.num_rows)
+    if limit is not None and limit < table.num_rows and len(keys) >= 2:
+        # partial selection: candidates whose primary key is within the best `limit`, then sort only those
+        primary = np.where(keys[0], np.iinfo(np.int64).max if keys[1].dtype.kind != "f" else np.inf, keys[1])
+        kth = np.partition(primary, limit - 1)[limit - 1] if limit > 0 else None
+        if kth is None:
+            return np.zeros(0, dtype=np.int64)
+        cand = np.flatnonzero(primary <= kth)
+        sub = [k[cand] for k in keys]
+        return cand[np.lexsort(sub[::-1])]
+    return np.lexsort(keys[::-1])
