@@ -155,7 +155,7 @@ def worker(spec: dict) -> dict:
     nfiles, nbytes = _du(out)
     import duckdb
 
-    rows, total = duckdb.sql(f"SELECT count(*), sum(bytes) FROM read_parquet('{out}/**/*.parquet')").fetchone()
+    rows, total = duckdb.sql(f"SELECT count(*), sum(bytes) FROM read_parquet('{out}/**/*.parquet')").fetchall()[0]
     best = min(range(len(times)), key=times.__getitem__)
     return {"version": version, "seconds": times[best], "times": times, "cpu_seconds": cpus[best],
             "files": nfiles, "out_bytes": nbytes, "rows": rows, "sum_bytes": int(total or 0),

@@ -57,8 +57,12 @@ def test_demo_generates_reads_and_summarises(tmp_path, capsys):
     assert "wrote 20,000 flow-log records" in out
     assert "20,000 records, 0 bad lines" in out
     assert "top 5 rejected destination ports (flows):" in out
-    t = vpcflow.read_logs(tmp_path)
+    t = vpcflow.read_logs(tmp_path / "logs")
     assert t.num_rows == 20000
+    # the converted dataset holds the same records
+    flows = vpcflow.read_parquet(tmp_path / "flows")
+    assert flows.num_rows == 20000
+    assert int(flows.column("bytes").values.sum()) == int(t.column("bytes").values.sum())
     # the top talker printed is the true top talker
     from vpcflow.summary import top_by
     addr, total = top_by(t, "srcaddr", "bytes", n=1)[0]

@@ -196,9 +196,9 @@ def test_corr_windows_https_emr(data):
 def test_traffic_for(data):
     ds, con = data
     addr = con.sql("SELECT srcaddr FROM flows WHERE srcaddr IS NOT NULL GROUP BY srcaddr "
-                   "ORDER BY count(*) DESC, srcaddr LIMIT 1").fetchone()[0]
+                   "ORDER BY count(*) DESC, srcaddr LIMIT 1").fetchall()[0][0]
     got = recipes.traffic_for(ds, addr)
-    n = con.sql(f"SELECT count(*), sum(bytes) FROM flows WHERE srcaddr = '{addr}' OR dstaddr = '{addr}'").fetchone()
+    n = con.sql(f"SELECT count(*), sum(bytes) FROM flows WHERE srcaddr = '{addr}' OR dstaddr = '{addr}'").fetchall()[0]
     assert got.num_rows == n[0] > 0
     assert int(got["bytes"].sum()) == n[1]
     starts = got["start"].compressed()
@@ -238,10 +238,12 @@ def _atom(rng: random.Random):
                                   ("172.31.0.0/16", (172 << 24) | (31 << 16), ((172 << 24) | (32 << 16)) - 1),
                                   ("10.1.0.0/16", (10 << 24) | (1 << 16), ((10 << 24) | (2 << 16)) - 1)])
         col = rng.choice(["srcaddr", "dstaddr"])
+        # an IPv6 address is not inside an IPv4 network (false, not null); a null address is null
         v4 = (f"(CASE WHEN regexp_full_match({col}, '\\d+\\.\\d+\\.\\d+\\.\\d+') THEN "
               + " + ".join(f"(split_part({col}, '.', {i + 1})::BIGINT << {24 - 8 * i})" for i in range(4))
               + " END)")
-        return vf.col(col).in_subnet(net), f"{v4} BETWEEN {lo} AND {hi}"
+        return vf.col(col).in_subnet(net), (f"(CASE WHEN {col} IS NULL THEN NULL WHEN {v4} IS NULL THEN false "
+                                            f"ELSE {v4} BETWEEN {lo} AND {hi} END)")
     if kind == 5:
         col = rng.choice(["srcaddr", "dstaddr", "bytes"])
         return vf.col(col).is_null(), f"{col} IS NULL"

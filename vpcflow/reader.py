@@ -114,7 +114,8 @@ def expand_paths(paths: PathLike | Iterable[PathLike]) -> list[str]:
     """Files to read: each path, with directories walked recursively.
 
     Directory entries are visited in sorted order; hidden files and
-    folders (names starting with ``.``) are skipped.  A path that does not
+    folders (names starting with ``.``) and bookkeeping ones (starting
+    with ``_``, as ``_SUCCESS`` or a dataset's ``_vpcflow/``) are skipped.  A path that does not
     exist raises ``FileNotFoundError``.
     """
     if isinstance(paths, (str, os.PathLike)):
@@ -124,8 +125,8 @@ def expand_paths(paths: PathLike | Iterable[PathLike]) -> list[str]:
         p = os.fspath(p)
         if os.path.isdir(p):
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_")))
         elif os.path.exists(p):
             out.append(p)
         else:
