@@ -448,7 +448,7 @@ static vf_status write_row_group(pq_writer *w, const vf_colview *cols, int64_t r
     rg->file_offset = w->pos;
     rg->has_ordinal = w->nrg <= INT16_MAX; /* an i16 in the format: left out past that */
     rg->ordinal = (int16_t)(rg->has_ordinal ? w->nrg : 0);
-    vf_status st;
+    vf_status st = VF_OK;
     int max_pages = 0;
     for (int c = 0; c < w->ncols; c++) max_pages = w->chunks[c].npages > max_pages ? w->chunks[c].npages : max_pages;
     pq_page_location *locs = vf_malloc_n((size_t)max_pages, sizeof *locs);
