@@ -61,16 +61,43 @@ CT_FUZZ_ARGS := -timeout=20 -rss_limit_mb=2048 -max_len=20000 -print_final_stats
 
 .PHONY: ctest ctest-asan fuzz fuzz-smoke ctest-clean
 .SECONDEXPANSION:
+# the core objects and archives are kept between runs
+.SECONDARY:
+
+# The core is compiled once per configuration into an archive that every
+# test (or fuzz target) of that configuration links: build/obj/<cfg>/libvfcore.a.
+# Configurations: ctest-isal, ctest-zlib (gcc -O2), asan (gcc ASan+UBSan),
+# fuzz (clang libFuzzer+ASan+UBSan).  Objects depend on every core header.
+CT_CFG_FLAGS_ctest-isal := $(CT_CFLAGS) $(CT_GZIP_DEFS_isal)
+CT_CFG_FLAGS_ctest-zlib := $(CT_CFLAGS)
+CT_CFG_FLAGS_asan := $(CT_ASAN_CFLAGS)
+CT_CFG_FLAGS_fuzz := $(CT_FUZZ_CFLAGS)
+CT_CFG_CC_ctest-isal := $(CC)
+CT_CFG_CC_ctest-zlib := $(CC)
+CT_CFG_CC_asan := $(CC)
+CT_CFG_CC_fuzz := $(CT_CLANG)
+ct_objs = $(patsubst csrc/%.c,$(CT_BUILD)/obj/$(1)/%.o,$(CT_CORE_SRCS))
+
+define CT_CFG_RULES
+$(CT_BUILD)/obj/$(1)/%.o: csrc/%.c $(CT_CORE_HDRS) csrc/rules.mk
+	@mkdir -p $$(@D)
+	$(CT_CFG_CC_$(1)) $(CT_CFG_FLAGS_$(1)) -c -o $$@ $$<
+$(CT_BUILD)/obj/$(1)/libvfcore.a: $(call ct_objs,$(1))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach c,ctest-isal ctest-zlib asan fuzz,$(eval $(call CT_CFG_RULES,$(c))))
 
 # build/ctest/<gzip>/<test>
-$(CT_BUILD)/ctest/%: $(CT_CORE_SRCS) $(CT_CORE_HDRS) $(CT_TEST_HDRS) csrc/rules.mk csrc/tests/$$(notdir $$*).c
+$(CT_BUILD)/ctest/%: $(CT_BUILD)/obj/ctest-$$(firstword $$(subst /, ,$$*))/libvfcore.a $(CT_CORE_HDRS) $(CT_TEST_HDRS) csrc/tests/$$(notdir $$*).c
 	@mkdir -p $(@D)
-	$(CC) $(CT_CFLAGS) $(CT_GZIP_DEFS_$(patsubst %/,%,$(dir $*))) -o $@ csrc/tests/$(notdir $*).c $(CT_CORE_SRCS) \
+	$(CC) $(CT_CFLAGS) $(CT_GZIP_DEFS_$(patsubst %/,%,$(dir $*))) -o $@ csrc/tests/$(notdir $*).c \
+		$(CT_BUILD)/obj/ctest-$(patsubst %/,%,$(dir $*))/libvfcore.a \
 		$(CT_GZIP_LIBS_$(patsubst %/,%,$(dir $*))) $(CT_BASE_LIBS)
 
-$(CT_BUILD)/ctest-asan/%: $(CT_CORE_SRCS) $(CT_CORE_HDRS) $(CT_TEST_HDRS) csrc/rules.mk csrc/tests/%.c
+$(CT_BUILD)/ctest-asan/%: $(CT_BUILD)/obj/asan/libvfcore.a $(CT_CORE_HDRS) $(CT_TEST_HDRS) csrc/tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CT_ASAN_CFLAGS) -o $@ csrc/tests/$*.c $(CT_CORE_SRCS) $(CT_LIBS)
+	$(CC) $(CT_ASAN_CFLAGS) -o $@ csrc/tests/$*.c $(CT_BUILD)/obj/asan/libvfcore.a $(CT_LIBS)
 
 ctest: $(foreach g,$(CT_GZIP_ALL),$(foreach t,$(CT_TESTS),$(CT_BUILD)/ctest/$(g)/$(t)))
 	@set -e; for g in $(CT_GZIP_ALL); do for t in $(CT_TESTS); do \
@@ -80,12 +107,16 @@ ctest-asan: $(foreach t,$(CT_TESTS),$(CT_BUILD)/ctest-asan/$(t))
 	@set -e; for t in $(CT_TESTS); do echo "== C unit tests under ASan+UBSan: $$t"; \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(CT_BUILD)/ctest-asan/$$t; done
 
-$(CT_BUILD)/fuzz/fuzz_%: csrc/fuzz/fuzz_%.c $(CT_CORE_SRCS) $(CT_CORE_HDRS) csrc/rules.mk
+$(CT_BUILD)/fuzz/fuzz_%: csrc/fuzz/fuzz_%.c $(CT_BUILD)/obj/fuzz/libvfcore.a $(CT_CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CT_CLANG) $(CT_FUZZ_CFLAGS) -o $@ $< $(CT_BUILD)/obj/fuzz/libvfcore.a $(CT_LIBS)
+
+$(CT_BUILD)/obj/fuzz/libvfcore.a: | ct-check-clang
+.PHONY: ct-check-clang
+ct-check-clang:
 	@command -v $(CT_CLANG) >/dev/null 2>&1 || { \
 		echo "error: '$(CT_CLANG)' not found: fuzzing needs clang with libFuzzer" \
 		     "(Debian: apt-get install clang libclang-rt-dev), or set CT_CLANG=clang-NN" >&2; exit 1; }
-	@mkdir -p $(@D)
-	$(CT_CLANG) $(CT_FUZZ_CFLAGS) -o $@ $< $(CT_CORE_SRCS) $(CT_LIBS)
 
 # fuzz a fresh copy of each seed corpus, so that new inputs never land in csrc/
 define CT_FUZZ_RUN
@@ -108,4 +139,4 @@ fuzz-smoke: $(foreach f,$(CT_FUZZERS),$(CT_BUILD)/fuzz/fuzz_$(f))
 	$(call CT_FUZZ_RUN,$(FUZZ_SMOKE_SECONDS))
 
 ctest-clean:
-	rm -rf $(CT_BUILD)/ctest $(CT_BUILD)/ctest-asan $(CT_BUILD)/fuzz
+	rm -rf $(CT_BUILD)/ctest $(CT_BUILD)/ctest-asan $(CT_BUILD)/fuzz $(CT_BUILD)/obj
