@@ -270,3 +270,24 @@ def test_athena_ddl_in_readme_matches_what_we_write(tmp_path, samples_dir):
               "sublocation_type sublocation_id pkt_src_aws_service pkt_dst_aws_service flow_direction "
               "traffic_path").split()
     assert list(declared)[: len(aws_v5)] == aws_v5
+
+
+def test_read_parquet_filter_prunes_and_matches_a_full_read(tmp_path, logs, parsed):
+    from vpcflow import col
+
+    dest = tmp_path / "flows"
+    vpcflow.convert(logs, dest, partition_by="hour", progress=False, row_group_size=2000)
+    full = vpcflow.read_parquet(dest)
+    src = full.column("srcaddr").to_pylist()
+    start = full.column("start").to_pylist()
+    lo = 1_700_000_000 - 6 * 3600
+    addr = next(s for s, t in zip(src, start) if lo <= t < lo + 3600 and s is not None)
+    want = sorted(b for s, t, b in zip(src, start, full.column("bytes").to_pylist()) if s == addr and lo <= t < lo + 3600)
+    t = vpcflow.read_parquet(dest, columns=["bytes"], filter=(col("srcaddr") == addr) & col("start").between(lo, lo + 3599))
+    assert sorted(t.column("bytes").to_pylist()) == want and want
+    r = t.report
+    assert r.files_skipped > 0 and r.files + r.files_skipped == len(_parquet_files(dest))
+    assert r.bytes_read < r.bytes_total / 5
+    # no address at all: bloom filters skip every row group they are asked about
+    none = vpcflow.read_parquet(dest, filter=col("srcaddr") == "198.51.100.254")
+    assert none.num_rows == 0 and none.report.row_groups_bloom_skipped > 0

@@ -750,6 +750,7 @@ def read_parquet(
     addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS,
     partitioning: bool = True,
     check_crc: bool = False,
+    filter: Any = None,
 ) -> Table:
     """Read Parquet files, directories of them, or a list of both into one
     :class:`~vpcflow.Table`.
@@ -768,6 +769,12 @@ def read_parquet(
             into columns, after the file columns: int32 when every value is
             an integer, else string.
         check_crc: verify page checksums.
+        filter: an expression (``vpcflow.col("srcaddr") == "10.0.0.5"``):
+            only matching rows are returned, and files, row groups and pages
+            that cannot match are never read (partition values, statistics,
+            bloom filters on addresses, the page index).  ``table.report`` is
+            then the scan's :class:`~vpcflow.ScanReport` (files, row groups
+            and pages read and skipped, bytes read against bytes on disk).
 
     Schemas are merged by column name: a column missing from a file is null
     in its rows; conflicting types raise :class:`~vpcflow.ParquetError`
@@ -784,6 +791,11 @@ def read_parquet(
         >>> t.column_names, t["day"].tolist()
         (['bytes', 'day'], [1, 1, 2, 2, 2])
     """
+    if filter is not None:
+        from .dataset import Dataset  # the dataset layer plans the pruning
+
+        ds = Dataset(source, partitioning=partitioning, addresses=addresses)
+        return ds.to_table(columns=columns, filter=filter, threads=threads)
     found = find_parquet_files(source)
     files: list[ParquetFile] = []
     parts: list[dict[str, str | None]] = []
