@@ -152,7 +152,7 @@ def write_parquet(
         table: a :class:`~vpcflow.Table`.
         path: the file to write.  It appears complete or not at all.
         compression: ``"zstd"`` (default), ``"snappy"``, ``"gzip"`` or ``"none"``.
-        compression_level: zstd -131072..22 (default 3), gzip 1..9 (default 6);
+        compression_level: zstd -131072..22 (default 1, as Arrow's), gzip 1..9 (default 6);
             None for the codec's default.
         row_group_size: at most this many rows per row group.
         row_group_bytes: and at most about this many bytes of in-memory

@@ -35,11 +35,15 @@
 
 #include "../common/internal.h"
 
+/* zstd level when none is given: 1 (Arrow's default; smaller and faster than
+ * 3 on dictionary/delta-encoded flow-log pages, see bench/README.md) */
+#define PQ_ZSTD_DEFAULT_LEVEL 1
+
 enum { PQ_INT_AUTO = 0, PQ_INT_PLAIN = 1, PQ_INT_DELTA = 2 };
 
 typedef struct pq_write_opts {
     int codec;                  /* VF_BC_UNCOMPRESSED, _SNAPPY, _GZIP or _ZSTD (default ZSTD) */
-    int level;                  /* codec level; 0: the codec's default (zstd 3, gzip 6) */
+    int level;                  /* codec level; 0: the writer's default (zstd PQ_ZSTD_DEFAULT_LEVEL, gzip 6) */
     int64_t row_group_rows;     /* at most this many rows per row group (default 1,000,000) */
     int64_t row_group_bytes;    /* and at most about this many bytes of in-memory column data (128 MiB) */
     size_t page_bytes;          /* target uncompressed size of a data page (1 MiB) */
