@@ -493,6 +493,57 @@ def test_row_ranges_return_exactly_the_rows_asked_for(tmp_path, page_index):
             assert t.report.pages_skipped > 0
 
 
+@pytest.mark.parametrize("page_index", [True, False])
+def test_row_ranges_of_dictionary_columns(tmp_path, page_index):
+    """Lazy dictionaries (entries converted as wanted rows use them): strings, addresses, a dictionary page
+    that overflows into PLAIN pages mid-chunk, nulls; the same rows as pyarrow, whatever the ranges."""
+    rng = np.random.default_rng(3)
+    n = 6000
+    addr = [None if i % 17 == 0 else f"10.{i % 7}.{(i * 7) % 251}.{(i * 13) % 253}" for i in range(n)]
+    v6 = [None if i % 11 == 0 else f"2001:db8::{i % 997 + 1:x}" for i in range(n)]
+    word = [None if i % 5 == 0 else f"w{int(x)}" for i, x in enumerate(rng.integers(0, 3000, n))]
+    path = tmp_path / "d.parquet"
+    # a small dictionary page limit: the chunks fall back to PLAIN pages after their first pages
+    pq.write_table(pa.table({"srcaddr": addr, "dstaddr": v6, "word": word}), path, row_group_size=2500,
+                   data_page_size=400, dictionary_pagesize_limit=3000, write_page_index=page_index)
+    f = vpcflow.ParquetFile(path)
+    md = pq.ParquetFile(path).metadata
+    assert "PLAIN" in md.row_group(0).column(2).encodings and md.row_group(0).column(2).dictionary_page_offset
+    full = pq.read_table(path)
+    for trial in range(15):
+        ranges = {}
+        for rg in sorted(rng.choice(3, size=rng.integers(1, 4), replace=False)):
+            nrows = md.row_group(int(rg)).num_rows
+            cuts = sorted(set(rng.integers(0, nrows + 1, size=2 * rng.integers(1, 6)).tolist()))
+            ranges[int(rg)] = [(a, b) for a, b in zip(cuts[::2], cuts[1::2])]
+        t = f.read(row_ranges=ranges, threads=2)
+        want = [rg * 2500 + r for rg in sorted(ranges) for a, b in ranges[rg] for r in range(a, b)]
+        exp = full.take(want)
+        for name in ("srcaddr", "dstaddr", "word"):
+            assert t[name].tolist() == exp.column(name).to_pylist(), (name, ranges)
+        assert t.schema["srcaddr"] == "address" and t.schema["word"] == "string"
+    # all dictionary-encoded: only the entries of the rows read enter the result's dictionary
+    pq.write_table(pa.table({"srcaddr": addr, "word": word}), path, data_page_size=400)
+    t = vpcflow.ParquetFile(path).read(row_ranges={0: [(100, 110), (4000, 4003)]})
+    assert t["word"].tolist() == word[100:110] + word[4000:4003]
+    assert t["srcaddr"].tolist() == addr[100:110] + addr[4000:4003]
+    assert len(t.column("word").dictionary) <= 13 and len(t.column("srcaddr").dictionary) <= 13
+
+
+def test_row_ranges_address_column_judged_on_the_rows_read(tmp_path):
+    """A value that is not an address keeps a column a string column when a row read holds it."""
+    vals = [f"10.0.0.{i % 200}" for i in range(3000)]
+    vals[2900] = "unknown"
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"srcaddr": vals}), path, row_group_size=3000, data_page_size=1000)
+    f = vpcflow.ParquetFile(path)
+    assert f.read().schema["srcaddr"] == "string"
+    t = f.read(row_ranges={0: [(2890, 2910)]})
+    assert t.schema["srcaddr"] == "string" and t["srcaddr"].tolist() == vals[2890:2910]
+    t = f.read(row_ranges={0: [(0, 10)]})
+    assert t["srcaddr"].tolist() == vals[:10]
+
+
 def test_row_ranges_with_a_page_index_read_fewer_bytes(tmp_path):
     path = tmp_path / "t.parquet"
     pq.write_table(TYPED, path, row_group_size=3000, data_page_size=500, write_batch_size=50, write_page_index=True,
@@ -635,3 +686,30 @@ def test_cli_info(tmp_path, capsys):
     (tmp_path / "bad.parquet").write_bytes(b"PAR1" + b"\0" * 20)
     assert cli_main(["info", str(tmp_path / "bad.parquet")]) == 1
     assert "no PAR1 magic at the end" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.01, 0.3, 1.0])
+def test_read_plan_selected_is_read_plan_then_take(flows, fraction):
+    """Late materialisation gives what reading everything and then taking the picked rows gives."""
+    table, path = flows
+    f = vpcflow.ParquetFile(path)
+    g = vpcflow.ParquetFile(path)
+    plans = [[(0, [(5, 900), (1000, 1500)]), (2, None)], None]
+    cols = ["bytes", "srcaddr", "dstaddr", "action", "start"]
+    full = vpcflow.pqread.read_plan([f, g], plans, columns=cols + ["day"], partitions=[{"day": "1"}, {"day": "2"}])
+    rng = np.random.default_rng(11)
+    pick = np.flatnonzero(rng.random(full.num_rows) < fraction)
+    seen = []
+
+    def select(t):
+        seen.append(t.column_names)
+        return pick
+
+    t = vpcflow.pqread.read_plan_selected([f, g], plans, columns=cols + ["day"], filter_columns=["start", "day"],
+                                          select=select, partitions=[{"day": "1"}, {"day": "2"}])
+    assert seen == [["start", "day"]]
+    assert t.num_rows == len(pick) == t.report.rows
+    exp = full.take(pick)
+    for name in cols + ["day"]:
+        assert t[name].tolist() == exp[name].tolist(), name
+    assert t.report.row_groups_read == full.report.row_groups_read and t.report.files == 2

@@ -660,3 +660,96 @@ def test_smaller_than_pyarrow(tmp_path):
     ratio = ours.stat().st_size / theirs.stat().st_size
     print(f"vpcflow/pyarrow size ratio (zstd, 100k synth records): {ratio:.3f}")
     assert ratio < 1.0
+
+
+# ---------------------------------------------------------------------------
+# convert's ordering: rows sorted by (partition, start), one run per partition
+# ---------------------------------------------------------------------------
+def _reference_runs(start: np.ndarray, valid: np.ndarray, by):
+    """The plain way: a partition key per row, a lexsort on (partition, start), runs of equal keys."""
+    import datetime as dt
+
+    def part(i):
+        if by is None:
+            return (1, "")
+        if not valid[i]:
+            return (0, "null")
+        t = dt.datetime.fromtimestamp(int(start[i]), dt.timezone.utc)
+        keys = {"month": (t.year, t.month), "day": (t.year, t.month, t.day),
+                "hour": (t.year, t.month, t.day, t.hour)}[by]
+        return (1, keys)
+
+    order = sorted(range(len(start)), key=lambda i: (part(i), start[i] if valid[i] else 1 << 62))
+    return order, [part(i) for i in order]
+
+
+@pytest.mark.parametrize("by", ["hour", "day", "month", None])
+@pytest.mark.parametrize("null_share", [0.0, 0.2])
+def test_convert_sorted_runs(by, null_share):
+    import importlib
+
+    cv = importlib.import_module("vpcflow.convert")
+    rng = np.random.default_rng(7)
+    n = 5000
+    start = rng.integers(1_700_000_000, 1_700_000_000 + 40 * 86400, n).astype(np.int64)
+    start[rng.random(n) < 0.3] = 1_700_000_000 + 3600  # many equal starts: the sort must be stable
+    valid = rng.random(n) >= null_share
+    t = Table([Column("start", "int64", start, valid if null_share else None),
+               Column("rowid", "int64", np.arange(n, dtype=np.int64))])
+    out, runs = cv._sorted_runs(t, by)
+    order, parts = _reference_runs(start, valid, by)
+    assert out.column("rowid").values.tolist() == order
+    # the runs tile the rows, one per partition, in order, with their directory names
+    assert [a for _, a, _ in runs] == [0] + [b for _, _, b in runs[:-1]] and runs[-1][2] == n
+    assert len(runs) == len(set(parts))
+    for d, a, b in runs:
+        assert len(set(parts[a:b])) == 1
+        p = parts[a]
+        if p[0] == 0:
+            assert d == "" if by is None else all(x.endswith("=" + cv.NULL_PARTITION) for x in d.split("/"))
+        elif by is not None:
+            want = "/".join(f"{k}={v:{'04d' if k == 'year' else '02d'}}" for k, v in zip(("year", "month", "day", "hour"), p[1]))
+            assert d == want
+    # already in order: nothing is moved
+    out2, runs2 = cv._sorted_runs(out, by)
+    assert out2.column("rowid").values.tolist() == order and runs2 == runs
+
+
+@pytest.mark.parametrize("dictionary", [True, False])
+@pytest.mark.parametrize("page_rows", [1, 700, 20_000])
+def test_page_rows(tmp_path, synth_table, page_rows, dictionary):
+    """No data page holds more than page_rows rows, whatever its encoding; pages of one chunk tile it."""
+    p = tmp_path / "pr.parquet"
+    t = synth_table.slice(0, 3000) if page_rows == 1 else synth_table
+    vpcflow.write_parquet(t, p, page_rows=page_rows, dictionary=dictionary, row_group_size=5000)
+    md = pq.ParquetFile(p).metadata
+    meta = footer(p)
+    for g in range(md.num_row_groups):
+        n = md.row_group(g).num_rows
+        for j in range(len(t.columns)):
+            cc = meta[4][g][1][j]
+            spans = _page_rows(struct_at(p, cc[4], cc[5])[1], n)
+            assert spans[0][0] == 0 and spans[-1][1] == n
+            assert all(0 < b - a <= page_rows for a, b in spans)
+            assert len(spans) >= -(-n // page_rows)
+    assert_reads_back(p, t)
+
+
+def test_page_rows_default_lets_the_page_index_skip(tmp_path):
+    """The default 20,000-row pages: an hour of a start-sorted day is a few pages of every column."""
+    d = tmp_path / "s"
+    vpcflow.synth.write_sample(d, records=60_000, seed=5, hours=6, formats=("v2",))
+    t = vpcflow.read_logs(d)
+    t = t.take(np.argsort(t.column("start").values, kind="stable"))
+    p = tmp_path / "sorted.parquet"
+    vpcflow.write_parquet(t, p)
+    meta = footer(p)
+    j = t.column_names.index("start")
+    cc = meta[4][0][1][j]
+    assert len(struct_at(p, cc[4], cc[5])[1]) == 3  # delta-encoded starts are tiny: the row limit splits them
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_page_rows_checked(tmp_path, synth_table, bad):
+    with pytest.raises(ValueError, match="page_rows"):
+        vpcflow.write_parquet(synth_table, tmp_path / "x.parquet", page_rows=bad)

@@ -75,6 +75,7 @@ def write_parquet(
     row_group_rows: int = ...,
     row_group_bytes: int = ...,
     page_bytes: int = ...,
+    page_rows: int = ...,
     page_version: int = ...,
     dictionary: bool = ...,
     dictionary_page_limit: int = ...,

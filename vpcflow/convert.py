@@ -158,26 +158,17 @@ class _Progress:
 # ===================================================================
 # Partitioning
 # ===================================================================
-def _partition_codes(start: Column, by: str | None) -> tuple[np.ndarray, list[str]]:
-    """Per row, an index into the list of partition directories (relative paths)."""
-    n = len(start)
-    if by is None:
-        return np.zeros(n, dtype=np.int64), [""]
-    secs = start.values.astype(np.int64)
-    valid = start.valid if start.null_count else np.ones(n, dtype=bool)
-    unit = {"hour": "h", "day": "D", "month": "M"}[by]
-    buckets = secs.astype("datetime64[s]").astype(f"datetime64[{unit}]").astype(np.int64)
-    buckets = np.where(valid, buckets, np.iinfo(np.int64).min)
-    uniq, codes = np.unique(buckets, return_inverse=True)
-    dirs = []
-    for b in uniq:
-        if b == np.iinfo(np.int64).min:
-            dirs.append("/".join(f"{k}={NULL_PARTITION}" for k in _keys(by)))
-            continue
-        dt = np.datetime64(int(b), unit).astype("datetime64[s]").item()
-        parts = [f"year={dt.year:04d}", f"month={dt.month:02d}", f"day={dt.day:02d}", f"hour={dt.hour:02d}"]
-        dirs.append("/".join(parts[: len(_keys(by))]))
-    return codes.astype(np.int64), dirs
+def _partition_dir(bucket: int, by: str) -> str:
+    """The relative directory of one partition bucket (``datetime64[unit]`` as an int, or int64 min for null)."""
+    if bucket == np.iinfo(np.int64).min:
+        return "/".join(f"{k}={NULL_PARTITION}" for k in _keys(by))
+    unit = _UNITS[by]
+    dt = np.datetime64(int(bucket), unit).astype("datetime64[s]").item()
+    parts = [f"year={dt.year:04d}", f"month={dt.month:02d}", f"day={dt.day:02d}", f"hour={dt.hour:02d}"]
+    return "/".join(parts[: len(_keys(by))])
+
+
+_UNITS = {"hour": "h", "day": "D", "month": "M"}
 
 
 def _widen(table: Table, columns: list[tuple[str, str]]) -> Table:
@@ -194,23 +185,35 @@ def _keys(by: str) -> list[str]:
 
 
 def _sorted_runs(table: Table, by: str | None) -> tuple[Table, list[tuple[str, int, int]]]:
-    """The table ordered by (partition, start) and the row span of each partition."""
+    """The table ordered by (partition, start) and the row span of each partition.
+
+    A partition is a function of start that never decreases (null start: the
+    null partition, first), so one stable sort by start (nulls first) orders
+    by (partition, start) too; the partitions are then the runs of equal
+    buckets of the sorted starts.  Rows with equal starts keep their order.
+    """
+    n = table.num_rows
+    null_dir = "" if by is None else "/".join(f"{k}={NULL_PARTITION}" for k in _keys(by))
     if "start" not in table:
-        codes, dirs = np.zeros(table.num_rows, dtype=np.int64), [""] if by is None else [
-            "/".join(f"{k}={NULL_PARTITION}" for k in _keys(by))]
-        order = np.arange(table.num_rows)
-    else:
-        start = table.column("start")
-        codes, dirs = _partition_codes(start, by)
-        key = np.where(start.valid, start.values, np.iinfo(np.int64).max) if start.null_count else start.values
-        order = np.lexsort((key, codes))
-    if not np.array_equal(order, np.arange(len(order))):
+        return table, ([(null_dir, 0, n)] if n else [])
+    start = table.column("start")
+    lo = np.iinfo(np.int64).min
+    key = start.values.astype(np.int64, copy=False)
+    if start.null_count:  # unpartitioned: null starts last; else the null partition first
+        key = np.where(start.valid, key, lo if by is not None else np.iinfo(np.int64).max)
+    if n > 1 and not bool(np.all(key[1:] >= key[:-1])):
+        order = np.argsort(key, kind="stable")
         table = table.take(order)
-        codes = codes[order]
-    bounds = np.flatnonzero(np.diff(codes)) + 1
+        key = key[order]
+    if by is None:
+        return table, ([("", 0, n)] if n else [])
+    buckets = key.astype("datetime64[s]").astype(f"datetime64[{_UNITS[by]}]").astype(np.int64)
+    nulls = int(np.searchsorted(key, lo, side="right")) if start.null_count else 0
+    buckets[:nulls] = lo
+    bounds = np.flatnonzero(buckets[1:] != buckets[:-1]) + 1
     starts = np.concatenate([[0], bounds]).astype(np.int64)
-    stops = np.concatenate([bounds, [len(codes)]]).astype(np.int64)
-    runs = [(dirs[codes[a]], int(a), int(b)) for a, b in zip(starts, stops) if b > a]
+    stops = np.concatenate([bounds, [n]]).astype(np.int64)
+    runs = [(_partition_dir(int(buckets[a]), by), int(a), int(b)) for a, b in zip(starts, stops) if b > a]
     return table, runs
 
 

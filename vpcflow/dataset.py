@@ -42,7 +42,8 @@ from typing import Any, Iterable, Sequence
 from . import expr as E
 from .errors import QueryError
 from .manifest import DIRNAME, Manifest
-from .pqread import DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, find_parquet_files, read_plan
+from .pqread import (DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, find_parquet_files, read_plan,
+                     read_plan_selected)
 from .prune import ColumnStats, RowRanges, conjuncts, may_match, outcomes
 from .table import Column, Table
 
@@ -461,11 +462,34 @@ class Dataset:
         plan = self._plan(columns, filters)
         cols = None if columns is None else [c for c in columns if c in self.schema]
         if plan.files:
-            table = read_plan(plan.files, plan.row_plans, columns=cols, threads=threads, addresses=self._addresses,
-                              partitions=plan.partitions if any(plan.partitions) else None)
+            parts = plan.partitions if any(plan.partitions) else None
+            want = cols if cols is not None else list(self.schema)
+            cond = None
+            for f in filters:
+                cond = f if cond is None else (cond & f)
+            fcols = [c for c in want if cond is not None and c in cond.columns()]
+            if cond is not None and fcols and len(fcols) == len(cond.columns()) and len(want) > len(fcols):
+                # late materialisation: the filter's columns first, the others for the matching rows only
+                from . import _exec
+                from .compile import Compiler
+
+                def select(t: Table):
+                    comp = Compiler(_conform(t, self, fcols))
+                    prog = comp.condition(cond)
+                    return _exec.filter(comp.kernel_table(), prog, None, threads)
+
+                table = read_plan_selected(plan.files, plan.row_plans, columns=want, filter_columns=fcols,
+                                           select=select, threads=threads, addresses=self._addresses,
+                                           partitions=parts)
+            else:
+                table = read_plan(plan.files, plan.row_plans, columns=cols, threads=threads,
+                                  addresses=self._addresses, partitions=parts)
             rr = table.report
             plan.report.bytes_read = getattr(rr, "bytes_read", 0)
-            plan.report.pages_skipped = max(plan.report.pages_skipped, getattr(rr, "pages_skipped", 0))
+            if getattr(rr, "pages_read", 0) + getattr(rr, "pages_skipped", 0) > plan.report.pages:
+                # the reader's count covers every column read, not just the filter's
+                plan.report.pages = rr.pages_read + rr.pages_skipped
+                plan.report.pages_skipped = rr.pages_skipped
         else:
             table = _empty_table(self, cols)
         plan.report.rows_read = table.num_rows

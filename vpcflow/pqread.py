@@ -58,7 +58,7 @@ import re
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 from urllib.parse import unquote
 
 import numpy as np
@@ -644,6 +644,99 @@ def read_plan(
         out += _partition_columns(partitions, counts, have, columns)
     report = ParquetReadReport(**stats, seconds=time.perf_counter() - t0, threads=nthreads)
     return Table(out, report)  # type: ignore[arg-type]
+
+
+def read_plan_selected(
+    files: Sequence[ParquetFile],
+    plans: Sequence[FilePlan],
+    *,
+    columns: Sequence[str],
+    filter_columns: Sequence[str],
+    select: "Callable[[Table], np.ndarray]",
+    threads: int | None = None,
+    addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS,
+    partitions: Sequence[Mapping[str, str | None]] | None = None,
+    max_fraction: float = 0.25,
+) -> Table:
+    """:func:`read_plan` of ``columns``, keeping only the rows ``select`` picks,
+    reading the other columns of the picked rows only (late materialisation).
+
+    The ``filter_columns`` (a subset of ``columns``) are read first, by the
+    plans; ``select(table)`` gives the ascending row indices to keep.  When
+    they are few (at most ``max_fraction`` of the rows read), the other
+    columns are read for just those rows: each becomes a one-row range, so
+    only the pages holding them are decompressed and only the dictionary
+    entries they use are converted.  Otherwise the other columns are read
+    by the same plans and every column is cut to the picked rows.
+
+    Returns:
+        A Table of ``filter_columns`` then the other ``columns`` (as
+        :func:`read_plan` orders them), holding the picked rows in plan
+        order; its report adds up both reads.
+    """
+    t0 = time.perf_counter()
+    first = list(dict.fromkeys(filter_columns))
+    rest = [c for c in dict.fromkeys(columns) if c not in first]
+    t1 = read_plan(files, plans, columns=first, threads=threads, addresses=addresses, partitions=partitions)
+    sel = np.asarray(select(t1), dtype=np.int64)
+    report = t1.report
+    if rest and t1.num_rows:
+        if len(sel) <= max_fraction * t1.num_rows:
+            plans2 = _rows_plan(files, plans, sel)
+            t2 = read_plan(files, plans2, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
+            t1 = t1.take(sel)
+        else:
+            t2 = read_plan(files, plans, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
+            t1, t2 = t1.take(sel), t2.take(sel)
+        first_read = (report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total)
+        report._add(t2.report)
+        # the same files and row groups: counted once
+        report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total = first_read
+        cols = list(t1.columns) + [c for c in t2.columns if c.name not in t1.column_names]
+    else:
+        t1 = t1.take(sel)
+        cols = list(t1.columns)
+    report.rows = len(sel)
+    report.seconds = time.perf_counter() - t0
+    return Table(cols, report)
+
+
+def _rows_plan(files: Sequence[ParquetFile], plans: Sequence[FilePlan], sel: np.ndarray) -> list[FilePlan]:
+    """Plans reading just the rows at ``sel`` (indices into what ``plans`` read, ascending)."""
+    # every (file, row group, first row of a span, rows in it), in the order read_plan reads them
+    span_file, span_rg, span_row, span_len = [], [], [], []
+    for i, (f, plan) in enumerate(zip(files, plans)):
+        rg_rows = f.metadata.row_group_rows
+        norm, _, _ = _normalize_plan(f, plan)
+        entries = [(g, None) for g in range(f.num_row_groups)] if norm is None else norm
+        for g, ranges in entries:
+            for a, b in ([(0, rg_rows[g])] if ranges is None else ranges):
+                if b > a:
+                    span_file.append(i)
+                    span_rg.append(g)
+                    span_row.append(a)
+                    span_len.append(b - a)
+    out: list[list] = [[] for _ in files]
+    if not len(sel) or not span_len:
+        return list(out)
+    offs = np.concatenate([[0], np.cumsum(span_len)]).astype(np.int64)
+    k = np.searchsorted(offs, sel, side="right") - 1
+    rows = np.asarray(span_row, dtype=np.int64)[k] + (sel - offs[k])
+    fi = np.asarray(span_file, dtype=np.int64)[k]
+    gi = np.asarray(span_rg, dtype=np.int64)[k]
+    # consecutive picked rows of one row group make one range
+    brk = np.flatnonzero((np.diff(fi) != 0) | (np.diff(gi) != 0) | (np.diff(rows) != 1)) + 1
+    starts = np.concatenate([[0], brk])
+    stops = np.concatenate([brk, [len(sel)]])
+    last: dict[tuple[int, int], list] = {}
+    for a, b in zip(starts.tolist(), stops.tolist()):
+        key = (int(fi[a]), int(gi[a]))
+        rng = last.get(key)
+        if rng is None:
+            rng = last[key] = []
+            out[key[0]].append((key[1], rng))
+        rng.append((int(rows[a]), int(rows[b - 1]) + 1))
+    return out
 
 
 def _partition_columns(partitions: Sequence[Mapping[str, str | None]], counts: Sequence[int], have: set[str],

@@ -134,6 +134,7 @@ def write_parquet(
     row_group_size: int = 1_000_000,
     row_group_bytes: int = 128 << 20,
     page_size: int = 1 << 20,
+    page_rows: int = 20_000,
     data_page_version: int = 1,
     dictionary: bool = True,
     dictionary_page_limit: int = 2 << 20,
@@ -152,7 +153,7 @@ def write_parquet(
         table: a :class:`~vpcflow.Table`.
         path: the file to write.  It appears complete or not at all.
         compression: ``"zstd"`` (default), ``"snappy"``, ``"gzip"`` or ``"none"``.
-        compression_level: zstd -131072..22 (default 3), gzip 1..9 (default 6);
+        compression_level: zstd -131072..22 (default 1, as Arrow's), gzip 1..9 (default 6);
             None for the codec's default.
         row_group_size: at most this many rows per row group.
         row_group_bytes: and at most about this many bytes of in-memory
@@ -160,6 +161,9 @@ def write_parquet(
             code, the validity bytes).  Rows are spread evenly over the row
             groups a table needs.
         page_size: target uncompressed size of a data page, in bytes.
+        page_rows: and at most this many rows per data page (as Arrow and
+            parquet-mr do): small pages let the page index skip inside row
+            groups, e.g. the few pages of one hour in a file sorted by start.
         data_page_version: 1 (default; what every reader knows) or 2.
         dictionary: dictionary-encode strings and addresses.
         dictionary_page_limit: a column chunk whose dictionary page would be
@@ -212,6 +216,7 @@ def write_parquet(
     _positive("row_group_size", row_group_size)
     _positive("row_group_bytes", row_group_bytes)
     _positive("page_size", page_size)
+    _positive("page_rows", page_rows)
     _positive("dictionary_page_limit", dictionary_page_limit, 0)
     if data_page_version not in (1, 2) or isinstance(data_page_version, bool):
         raise ValueError(f"data_page_version must be 1 or 2, not {data_page_version!r}")
@@ -250,7 +255,7 @@ def write_parquet(
     res = _core.write_parquet(
         table._to_core(), fspath,
         codec=_CODECS[codec_name], level=level,
-        row_group_rows=row_group_size, row_group_bytes=row_group_bytes, page_bytes=page_size,
+        row_group_rows=row_group_size, row_group_bytes=row_group_bytes, page_bytes=page_size, page_rows=page_rows,
         page_version=data_page_version, dictionary=bool(dictionary),
         dictionary_page_limit=dictionary_page_limit, int_encoding=_INT_ENCODINGS[int_encoding],
         statistics=bool(statistics), page_index=bool(page_index), bloom_columns=bloom,

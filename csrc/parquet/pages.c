@@ -15,7 +15,10 @@
  * indices then gather converted values, or, for byte strings, are
  * remapped to the codes of the chunk's vf_dict (no remap when the page
  * dictionary went in as codes 0..n-1).  Address columns parse each
- * distinct string once, as it enters the dictionary.
+ * distinct string once, as it enters the dictionary.  When only some rows
+ * of a chunk are wanted (row ranges), a byte-string dictionary is lazy:
+ * its entries enter the vf_dict as the wanted rows first use them, so a
+ * read of a few rows parses a few addresses, not the whole dictionary.
  */
 #include "encoding.h"
 #include "rdint.h"
@@ -42,8 +45,14 @@ typedef struct chunk {
     bool has_dict;
     int32_t dict_n;
     uint8_t *dict_vals;   /* fixed widths: dict_n converted values of ow bytes */
-    int32_t *dict_map;    /* byte strings: dictionary index -> code in j->dict */
+    int32_t *dict_map;    /* byte strings: dictionary index -> code in j->dict (-1: not in it yet) */
     bool dict_identity;
+    /* Lazy byte-string dictionaries, when only some rows of the chunk are
+     * wanted: an entry enters j->dict (and an address is parsed) when a
+     * wanted row first uses it, not when the dictionary page is read.  The
+     * entries stay as views of the page, kept in s->dict_page. */
+    bool dict_lazy;
+    pq_view *dict_views;
     /* the row ranges still to come (j->ranges) and the output row of the first */
     size_t range_i;
     int64_t range_out;
@@ -353,8 +362,11 @@ static vf_status decode_values(chunk *c, const page *pg, size_t count, uint8_t *
             uint32_t *idx = (uint32_t *)(void *)out;
             vf_status st = decode_indices(c, p, len, count, idx);
             if (st != VF_OK || c->dict_identity) return st;
-            int32_t *codes = (int32_t *)(void *)out;
-            for (size_t i = 0; i < count; i++) codes[i] = c->dict_map[idx[i]];
+            /* lazy: the indices stay (they fit an int32: dict_n does); the wanted
+             * rows are mapped once they are in place (map_lazy) */
+            if (c->dict_lazy) return VF_OK; /* read_data_page maps them */
+            int32_t *codes = (int32_t *)(void *)out, *map = c->dict_map;
+            for (size_t i = 0; i < count; i++) codes[i] = map[idx[i]];
             return VF_OK;
         }
         uint32_t *idx = scratch(&c->s->idx, count, sizeof *idx);
@@ -518,13 +530,30 @@ static vf_status load_dictionary(chunk *c, const pq_page_header *h, const uint8_
             return fail(c, "dictionary page: %zu values do not fit its %zu bytes", n, len);
         pq_view *v = NULL;
         if ((st = decode_views(c, PQ_PLAIN, p, len, n, &v)) != VF_OK) return st;
-        if (!vf_dict_reserve(c->j->dict, n, c->j->vtype == VF_T_ADDR ? 0 : len)) return oom(c);
         int32_t *map = vf_realloc_n(c->dict_map, n ? n : 1, sizeof *map);
         if (!map) return oom(c);
         c->dict_map = map;
-        if ((st = put_views(c, v, n, map)) != VF_OK) return st;
-        c->dict_identity = true;
-        for (size_t i = 0; i < n; i++) c->dict_identity &= map[i] == (int32_t)i;
+        c->dict_lazy = c->j->ranges != NULL;
+        if (c->dict_lazy) {
+            /* keep the entries: the page's bytes (scratch that the next page would
+             * overwrite: swap them aside) and their views (likewise) */
+            if (p == c->s->page.p) {
+                vf_buf t = c->s->page;
+                c->s->page = c->s->dict_page;
+                c->s->dict_page = t;
+            }
+            pq_view *dv = vf_realloc_n(c->dict_views, n ? n : 1, sizeof *dv);
+            if (!dv) return oom(c);
+            c->dict_views = dv;
+            memcpy(dv, v, n * sizeof *dv);
+            memset(map, 0xff, n * sizeof *map); /* -1: not in j->dict yet */
+            c->dict_identity = false;
+        } else {
+            if (!vf_dict_reserve(c->j->dict, n, c->j->vtype == VF_T_ADDR ? 0 : len)) return oom(c);
+            if ((st = put_views(c, v, n, map)) != VF_OK) return st;
+            c->dict_identity = true;
+            for (size_t i = 0; i < n; i++) c->dict_identity &= map[i] == (int32_t)i;
+        }
     } else {
         /* PLAIN needs pw bytes a value (BOOLEAN one bit): check before allocating */
         if (c->l->physical == PQ_BOOLEAN ? n / 8 > len : n > len / c->pw)
@@ -563,8 +592,25 @@ static want_kind page_wanted(chunk *c, int64_t p0, int64_t p1, int64_t *out_row)
     return WANT_SOME;
 }
 
-/* Copy the wanted rows of a page decoded into scratch to the output. */
-static void copy_wanted(chunk *c, int64_t p0, int64_t p1, const uint8_t *vals, const uint8_t *valid) {
+/* A lazy dictionary's page indices at v[0..n) (-1: null) become codes of
+ * j->dict, entries entering it as they are first used. */
+static vf_status map_lazy(chunk *c, int32_t *v, size_t n) {
+    int32_t *map = c->dict_map;
+    for (size_t i = 0; i < n; i++) {
+        int32_t x = v[i];
+        if (x < 0) continue;
+        if (map[x] < 0) {
+            vf_status st = put_views(c, c->dict_views + x, 1, map + x);
+            if (st != VF_OK) return st;
+        }
+        v[i] = map[x];
+    }
+    return VF_OK;
+}
+
+/* Copy the wanted rows of a page decoded into scratch to the output
+ * (mapping a lazy dictionary's indices there). */
+static vf_status copy_wanted(chunk *c, int64_t p0, int64_t p1, const uint8_t *vals, const uint8_t *valid, bool lazy) {
     const pq_chunk_job *j = c->j;
     int64_t out = c->range_out;
     for (size_t k = c->range_i; k < j->nranges && j->ranges[k].start < p1; k++) {
@@ -572,11 +618,30 @@ static void copy_wanted(chunk *c, int64_t p0, int64_t p1, const uint8_t *vals, c
         int64_t a = r->start > p0 ? r->start : p0, b = r->end < p1 ? r->end : p1;
         if (a < b) {
             int64_t o = out + (a - r->start);
-            memcpy(j->values + (size_t)o * c->ow, vals + (size_t)(a - p0) * c->ow, (size_t)(b - a) * c->ow);
+            uint8_t *dst = j->values + (size_t)o * c->ow;
+            memcpy(dst, vals + (size_t)(a - p0) * c->ow, (size_t)(b - a) * c->ow);
             if (j->valid) memcpy(j->valid + o, valid + (a - p0), (size_t)(b - a));
+            if (lazy) {
+                vf_status st = map_lazy(c, (int32_t *)(void *)dst, (size_t)(b - a));
+                if (st != VF_OK) return st;
+            }
         }
         out += r->end - r->start;
     }
+    return VF_OK;
+}
+
+/* The rows of a partly wanted page [p0, p1) that must be decoded: up to its
+ * last wanted row, for the encodings whose first values decode alone
+ * (PLAIN and dictionary indices; not BYTE_STREAM_SPLIT, whose layout
+ * depends on the page's value count, nor the others, to be safe). */
+static int64_t rows_needed(const chunk *c, int enc, int64_t p0, int64_t p1) {
+    if (enc != PQ_PLAIN && enc != PQ_PLAIN_DICTIONARY && enc != PQ_RLE_DICTIONARY) return p1 - p0;
+    const pq_chunk_job *j = c->j;
+    int64_t last = p0;
+    for (size_t k = c->range_i; k < j->nranges && j->ranges[k].start < p1; k++)
+        last = j->ranges[k].end < p1 ? j->ranges[k].end : p1;
+    return last > p0 ? last - p0 : p1 - p0;
 }
 
 /* Decode a data page's rows [p0, p0 + rows) into the output. */
@@ -586,17 +651,23 @@ static vf_status read_data_page(chunk *c, const pq_page_header *h, const uint8_t
     if (st != VF_OK) return st;
     int64_t out_row, n = pg.nvalues;
     want_kind w = page_wanted(c, p0, p0 + n, &out_row);
+    /* a lazy dictionary's indices are mapped to codes once in place (decode_values leaves them) */
+    const bool lazy = c->dict_lazy && (pg.encoding == PQ_PLAIN_DICTIONARY || pg.encoding == PQ_RLE_DICTIONARY);
     if (w == WANT_NONE) return VF_OK; /* not reached: the caller checks first */
     if (w == WANT_ALL) {
         /* dictionary columns have no validity array (code -1 is null): levels go to scratch */
         uint8_t *valid = c->j->valid ? c->j->valid + out_row : NULL;
         if (!valid && c->l->max_def > 0 && !(valid = scratch(&c->s->valid, (size_t)n, 1))) return oom(c);
-        return decode_rows(c, &pg, (size_t)n, c->j->values + (size_t)out_row * c->ow, valid);
+        uint8_t *dst = c->j->values + (size_t)out_row * c->ow;
+        st = decode_rows(c, &pg, (size_t)n, dst, valid);
+        if (st == VF_OK && lazy) st = map_lazy(c, (int32_t *)(void *)dst, (size_t)n);
+        return st;
     }
-    uint8_t *vals = scratch(&c->s->part, (size_t)n, c->ow), *valid = vals ? scratch(&c->s->valid, (size_t)n, 1) : NULL;
+    int64_t m = rows_needed(c, pg.encoding, p0, p0 + n);
+    uint8_t *vals = scratch(&c->s->part, (size_t)m, c->ow), *valid = vals ? scratch(&c->s->valid, (size_t)m, 1) : NULL;
     if (!valid) return oom(c);
-    st = decode_rows(c, &pg, (size_t)n, vals, valid);
-    if (st == VF_OK) copy_wanted(c, p0, p0 + n, vals, valid);
+    st = decode_rows(c, &pg, (size_t)m, vals, valid);
+    if (st == VF_OK) st = copy_wanted(c, p0, p0 + m, vals, valid, lazy);
     return st;
 }
 
@@ -760,12 +831,14 @@ vf_status pq_read_chunk(pq_chunk_job *j, pq_scratch *s, vf_error *err) {
     }
     free(c.dict_vals);
     free(c.dict_map);
+    free(c.dict_views);
     return st;
 }
 
 void pq_scratch_free(pq_scratch *s) {
     vf_blockz_free(s->z);
     vf_buf_free(&s->page);
+    vf_buf_free(&s->dict_page);
     vf_buf_free(&s->vals);
     vf_buf_free(&s->valid);
     vf_buf_free(&s->part);

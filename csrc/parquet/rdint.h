@@ -38,6 +38,7 @@ vf_status pq_chunk_range(const pq_file *f, int rg, int col, size_t *start, size_
 typedef struct pq_scratch {
     vf_blockz *z;
     vf_buf page;   /* a decompressed page */
+    vf_buf dict_page; /* a decompressed dictionary page kept while its chunk is read (lazy dictionaries) */
     vf_buf vals;   /* values before conversion */
     vf_buf part;   /* one page's values when only some of its rows are wanted */
     vf_buf valid;  /* and their validity */

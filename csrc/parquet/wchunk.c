@@ -396,10 +396,16 @@ static void put_levels(pq_wscratch *s, const uint8_t *lvl, size_t n, bool has_nu
         put_level_run(&s->lv, n);
 }
 
-/* Rows per page for values of `bits` (>= 1) bits each: at least 1, at most INT32_MAX. */
+/* The row limit of a page: at least 1, at most INT32_MAX. */
+static size_t row_limit(const pq_write_opts *o) {
+    return o->page_rows < 1 ? 1 : o->page_rows > INT32_MAX ? INT32_MAX : (size_t)o->page_rows;
+}
+
+/* Rows per page for values of `bits` (>= 1) bits each: at least 1, at most the row limit. */
 static size_t page_rows(const pq_write_opts *o, size_t bits) {
     size_t r = o->page_bytes > SIZE_MAX / 8 ? SIZE_MAX / bits : o->page_bytes * 8 / bits;
-    return r < 1 ? 1 : r > INT32_MAX ? INT32_MAX : r;
+    size_t lim = row_limit(o);
+    return r < 1 ? 1 : r > lim ? lim : r;
 }
 
 /* ================================================================== */
@@ -593,7 +599,7 @@ static vf_status encode_byte_array(const pq_wcol *c, const vf_colview *v, int64_
     if ((rc = dict_views(c, v, s, d, out)) != VF_OK || (rc = dict_sort(c, s, d, out)) != VF_OK) return rc;
     bool dict = o->dictionary && d->n > 0 && d->page_size <= o->dictionary_page_limit;
     int bw = d->n > 1 ? pq_bit_width(d->n - 1) : 1;
-    size_t rpp = dict ? page_rows(o, (size_t)bw) : n;
+    size_t rpp = dict ? page_rows(o, (size_t)bw) : row_limit(o);
     size_t cap = rpp < n ? rpp : n;
     if (!grow(&s->idx, &s->idx_cap, cap, sizeof *s->idx) || !grow(&s->lvl, &s->lvl_cap, cap, 1)) return oom(out, c);
     if (dict && (rc = emit_dict_page(c, o, s, d, out)) != VF_OK) return rc;
@@ -602,7 +608,7 @@ static vf_status encode_byte_array(const pq_wcol *c, const vf_colview *v, int64_
     for (size_t a = 0; a < n;) {
         size_t k;
         uint32_t mn, mx;
-        size_t end = dict && n - a > cap ? a + cap : n;
+        size_t end = n - a > cap ? a + cap : n;
         size_t b = gather_codes(codes, a, end, s, dict ? 0 : o->page_bytes, &k, &mn, &mx);
         put_levels(s, s->lvl, b - a, k < b - a);
         s->vals.len = 0;

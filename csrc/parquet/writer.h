@@ -35,14 +35,20 @@
 
 #include "../common/internal.h"
 
+/* zstd level when none is given: 1 (Arrow's default; smaller and faster than
+ * 3 on dictionary/delta-encoded flow-log pages, see bench/README.md) */
+#define PQ_ZSTD_DEFAULT_LEVEL 1
+
 enum { PQ_INT_AUTO = 0, PQ_INT_PLAIN = 1, PQ_INT_DELTA = 2 };
 
 typedef struct pq_write_opts {
     int codec;                  /* VF_BC_UNCOMPRESSED, _SNAPPY, _GZIP or _ZSTD (default ZSTD) */
-    int level;                  /* codec level; 0: the codec's default (zstd 3, gzip 6) */
+    int level;                  /* codec level; 0: the writer's default (zstd PQ_ZSTD_DEFAULT_LEVEL, gzip 6) */
     int64_t row_group_rows;     /* at most this many rows per row group (default 1,000,000) */
     int64_t row_group_bytes;    /* and at most about this many bytes of in-memory column data (128 MiB) */
     size_t page_bytes;          /* target uncompressed size of a data page (1 MiB) */
+    int64_t page_rows;          /* and at most this many rows per data page (20,000, as Arrow and parquet-mr):
+                                   what lets a reader's page index skip inside a row group of small values */
     int data_page_version;      /* 1 (default) or 2 */
     bool dictionary;            /* dictionary-encode strings and addresses (true) */
     size_t dictionary_page_limit; /* a larger dictionary page makes the chunk PLAIN (2 MiB) */

@@ -64,34 +64,35 @@ static PyObject *int64_list(const int64_t *v, int n) {
     return l;
 }
 
-/* write_parquet(columns, path, codec, level, row_group_rows, row_group_bytes, page_bytes, page_version,
+/* write_parquet(columns, path, codec, level, row_group_rows, row_group_bytes, page_bytes, page_rows, page_version,
  *               dictionary, dictionary_page_limit, int_encoding, statistics, page_index, bloom_columns,
  *               bloom_fpp, metadata, threads, fail_after_bytes)
  * -> {"rows", "row_groups", "bytes", "compressed": [...], "uncompressed": [...]} */
 static PyObject *py_write_parquet(PyObject *m, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"columns", "path", "codec", "level", "row_group_rows", "row_group_bytes", "page_bytes",
-                             "page_version", "dictionary", "dictionary_page_limit", "int_encoding", "statistics",
+                             "page_rows", "page_version", "dictionary", "dictionary_page_limit", "int_encoding", "statistics",
                              "page_index", "bloom_columns", "bloom_fpp", "metadata", "threads", "fail_after_bytes",
                              NULL};
     PyObject *columns, *path = NULL, *bloom = NULL, *meta = NULL;
     pq_write_opts o;
     pq_write_opts_init(&o);
-    long long rg_rows = o.row_group_rows, rg_bytes = o.row_group_bytes, fail_after = -1;
+    long long rg_rows = o.row_group_rows, rg_bytes = o.row_group_bytes, pg_rows = o.page_rows, fail_after = -1;
     Py_ssize_t page = (Py_ssize_t)o.page_bytes, dict_limit = (Py_ssize_t)o.dictionary_page_limit;
     int dictionary = 1, statistics = 1, page_index = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO&|iiLLnipnippOdOiL", kwlist, &columns, PyUnicode_FSConverter, &path,
-                                     &o.codec, &o.level, &rg_rows, &rg_bytes, &page, &o.data_page_version, &dictionary,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO&|iiLLnLipnippOdOiL", kwlist, &columns, PyUnicode_FSConverter, &path,
+                                     &o.codec, &o.level, &rg_rows, &rg_bytes, &page, &pg_rows, &o.data_page_version, &dictionary,
                                      &dict_limit, &o.int_encoding, &statistics, &page_index, &bloom, &o.bloom_fpp,
                                      &meta, &o.threads, &fail_after))
         return NULL;
-    if (page < 1 || dict_limit < 0) {
+    if (page < 1 || pg_rows < 1 || dict_limit < 0) {
         Py_DECREF(path);
-        PyErr_SetString(PyExc_ValueError, "page_bytes must be >= 1 and dictionary_page_limit >= 0");
+        PyErr_SetString(PyExc_ValueError, "page_bytes and page_rows must be >= 1 and dictionary_page_limit >= 0");
         return NULL;
     }
     o.row_group_rows = rg_rows;
     o.row_group_bytes = rg_bytes;
     o.page_bytes = (size_t)page;
+    o.page_rows = pg_rows;
     o.dictionary_page_limit = (size_t)dict_limit;
     o.dictionary = dictionary;
     o.statistics = statistics;

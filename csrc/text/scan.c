@@ -157,8 +157,33 @@ int vf_parse_addr(const char *p, size_t n, uint8_t a[16], uint8_t *family) {
     return vf_parse_ipv4(p, n, a);
 }
 
+/* "a.b.c.d" of bytes q[0..4) at buf, NUL-terminated; its length.  (No
+ * sprintf: the Parquet writer renders every distinct address of a chunk.) */
+static size_t format_dotted(const uint8_t q[4], char *buf) {
+    size_t len = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = q[i];
+        if (v >= 100) buf[len++] = (char)('0' + v / 100);
+        if (v >= 10) buf[len++] = (char)('0' + v / 10 % 10);
+        buf[len++] = (char)('0' + v % 10);
+        buf[len++] = '.';
+    }
+    buf[--len] = 0;
+    return len;
+}
+
+/* lower-case hex of g without leading zeros; its length */
+static size_t format_hex16(unsigned g, char *buf) {
+    static const char hex[] = "0123456789abcdef";
+    size_t len = 0;
+    for (int sh = 12; sh > 0; sh -= 4)
+        if (g >> sh || len) buf[len++] = hex[(g >> sh) & 15];
+    buf[len++] = hex[g & 15];
+    return len;
+}
+
 size_t vf_format_addr(const uint8_t a[16], uint8_t family, char *buf) {
-    if (family == 4) return (size_t)sprintf(buf, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+    if (family == 4) return format_dotted(a + 12, buf);
     uint16_t g[8];
     for (int k = 0; k < 8; k++) g[k] = (uint16_t)(a[2 * k] << 8 | a[2 * k + 1]);
     /* RFC 5952: longest run (>= 2) of zero groups becomes "::", first on ties */
@@ -179,7 +204,10 @@ size_t vf_format_addr(const uint8_t a[16], uint8_t family, char *buf) {
     /* Python's ipaddress renders IPv4-mapped addresses as ::ffff:a.b.c.d */
     bool mapped = g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0 && g[5] == 0xffff;
     size_t len = 0;
-    if (mapped) return (size_t)sprintf(buf, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+    if (mapped) {
+        memcpy(buf, "::ffff:", 7);
+        return 7 + format_dotted(a + 12, buf + 7);
+    }
     for (int k = 0; k < 8; k++) {
         if (k == best) {
             buf[len++] = ':';
@@ -187,7 +215,7 @@ size_t vf_format_addr(const uint8_t a[16], uint8_t family, char *buf) {
             k += bestlen - 1;
             continue;
         }
-        len += (size_t)sprintf(buf + len, "%x", g[k]);
+        len += format_hex16(g[k], buf + len);
         if (k < 7) buf[len++] = ':';
     }
     buf[len] = 0;
