@@ -372,10 +372,15 @@ class Query:
 
     def _aggregate(self, step: _Aggregate, st: _State, threads: int) -> None:
         exprs = list(step.keys) + [arg for a in step.aggs for arg in a.args]
-        if any(not isinstance(_strip(x), E.Col) for x in exprs):
-            st.compact()  # computed keys and inputs are evaluated for the selected rows only
-        comp = Compiler(st.table)
         ev = _evaluator(st, threads)
+        if any(not isinstance(_strip(x), E.Col) for x in exprs) and st.sel is not None:
+            if 2 * len(st.sel) < st.table.num_rows:
+                st.compact()  # few rows selected: computed keys and inputs are evaluated for those only
+                ev = _evaluator(st, threads)
+            else:
+                # most rows selected: computing for every row costs less than gathering every column
+                ev = _evaluator(_State(st.table), threads)
+        comp = Compiler(st.table)
         key_cols = [comp._add(("key", k.output_name), comp.materialize(k, k.output_name, ev)) for k in step.keys]
         specs = [_agg_spec(comp, a, ev) for a in step.aggs]
         out_names = [k.output_name for k in step.keys] + [a.output_name for a in step.aggs]
