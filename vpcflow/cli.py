@@ -213,7 +213,7 @@ def _print_report(src, n: int, fmt: str, threads: int | None) -> None:
 
     for title, fn in recipes.RECIPES:
         try:
-            t = fn(src, n)
+            t = fn(src, n, threads)
         except QueryError as e:  # a recipe that needs fields this data lacks
             print(f"\n== {title}: skipped ({e})")
             continue

@@ -545,11 +545,17 @@ def _subnet_lut(c: Column, networks: tuple) -> np.ndarray:
     else:
         raise QueryError(f"type mismatch: in_subnet() needs an address column, not {c.type} column {c.name!r}")
     lut = np.zeros(len(fams), dtype=bool)
+    v4 = fams == 4
+    if any(net.version == 4 for net in networks) and v4.any():
+        # IPv4 networks on the last 4 bytes as big-endian uint32: one compare per entry and network
+        low = np.ascontiguousarray(addrs[:, 12:16]).view(">u4").ravel().astype(np.uint32)
     for net in networks:
-        fam = 4 if net.version == 4 else 6
-        net_bytes = np.frombuffer((b"\0" * 10 + b"\xff\xff" if fam == 4 else b"") + net.network_address.packed,
-                                  dtype=np.uint8)
-        plen = net.prefixlen + (96 if fam == 4 else 0)
-        mask = np.frombuffer(((1 << 128) - (1 << (128 - plen))).to_bytes(16, "big"), dtype=np.uint8)
-        lut |= (fams == fam) & ((addrs & mask) == (net_bytes & mask)).all(axis=1)
+        if net.version == 4:
+            if v4.any():
+                mask = np.uint32((0xFFFFFFFF << (32 - net.prefixlen)) & 0xFFFFFFFF)
+                lut |= v4 & ((low & mask) == np.uint32(int(net.network_address) & int(mask)))
+            continue
+        net_bytes = np.frombuffer(net.network_address.packed, dtype=np.uint8)
+        mask = np.frombuffer(((1 << 128) - (1 << (128 - net.prefixlen))).to_bytes(16, "big"), dtype=np.uint8)
+        lut |= (fams == 6) & ((addrs & mask) == (net_bytes & mask)).all(axis=1)
     return lut

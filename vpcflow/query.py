@@ -77,10 +77,12 @@ class _WithColumns:
 class _Aggregate:
     keys: tuple
     aggs: tuple
+    drop_null: tuple = ()   # output names of keys whose null group is dropped (a filter moved here)
 
     def describe(self) -> str:
         by = f" by {', '.join(_named(k) for k in self.keys)}" if self.keys else ""
-        return f"Aggregate {', '.join(_named(a) for a in self.aggs)}{by}"
+        drop = f" (null groups of {', '.join(self.drop_null)} dropped)" if self.drop_null else ""
+        return f"Aggregate {', '.join(_named(a) for a in self.aggs)}{by}{drop}"
 
 
 @dataclass(frozen=True)
@@ -261,9 +263,9 @@ class Query:
         """Run the query and return a Table (an HTML table in Jupyter)."""
         nthreads = _threads(threads)
         state, steps = self._scan(nthreads)
-        for step in steps:
+        for step in _optimize(steps):
             self._run(step, state, nthreads)
-        return state.compact()
+        return _compact_dictionaries(state.compact())
 
     def explain(self) -> str:
         """The plan, and for datasets what pruning saved (files, row groups, pages, bytes)."""
@@ -274,8 +276,8 @@ class Query:
             lines.extend(report.describe_lines())
         else:
             lines.append(f"Table: {self._source.num_rows:,} rows x {len(self._source.column_names)} columns")
-        for step in self._steps:
-            lines.append("  " * 0 + step.describe())
+        for step in _optimize(self._steps):
+            lines.append(step.describe())
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -370,10 +372,15 @@ class Query:
 
     def _aggregate(self, step: _Aggregate, st: _State, threads: int) -> None:
         exprs = list(step.keys) + [arg for a in step.aggs for arg in a.args]
-        if any(not isinstance(_strip(x), E.Col) for x in exprs):
-            st.compact()  # computed keys and inputs are evaluated for the selected rows only
-        comp = Compiler(st.table)
         ev = _evaluator(st, threads)
+        if any(not isinstance(_strip(x), E.Col) for x in exprs) and st.sel is not None:
+            if 2 * len(st.sel) < st.table.num_rows:
+                st.compact()  # few rows selected: computed keys and inputs are evaluated for those only
+                ev = _evaluator(st, threads)
+            else:
+                # most rows selected: computing for every row costs less than gathering every column
+                ev = _evaluator(_State(st.table), threads)
+        comp = Compiler(st.table)
         key_cols = [comp._add(("key", k.output_name), comp.materialize(k, k.output_name, ev)) for k in step.keys]
         specs = [_agg_spec(comp, a, ev) for a in step.aggs]
         out_names = [k.output_name for k in step.keys] + [a.output_name for a in step.aggs]
@@ -381,7 +388,16 @@ class Query:
             dup = next(n for n in out_names if out_names.count(n) > 1)
             raise QueryError(f"two result columns would be called {dup!r}: name them with .alias()")
         out = _exec.group_agg(comp.kernel_table(), key_cols, specs, st.sel, threads)
-        st.table = Table([c.renamed(n) for c, n in zip(out.columns, out_names)], st.table.report)
+        table = Table([c.renamed(n) for c, n in zip(out.columns, out_names)], st.table.report)
+        if step.drop_null:
+            keep = np.ones(table.num_rows, dtype=bool)
+            for name in step.drop_null:
+                c = table.column(name)
+                if c.null_count:
+                    keep &= c.valid
+            if not keep.all():
+                table = table.take(np.flatnonzero(keep))
+        st.table = table
         st.sel = None
         st.tiebreak = tuple(k.output_name for k in step.keys)
 
@@ -469,19 +485,126 @@ def _agg_spec(comp: Compiler, a: E.Agg, ev: Any) -> "_exec.Agg":
     return _exec.Agg(_AGG_OPS[a.op], idx[0] if idx else None, idx[1] if len(idx) > 1 else None)
 
 
+def _optimize(steps: Sequence[Any]) -> tuple:
+    """The steps as they run: a filter part ``key.is_not_null()`` just before an aggregation by that
+    key becomes a drop of the key's null group after it (same answer: rows with a null key feed only
+    that group), so the rows need no filter pass and no selection vector."""
+    out = list(steps)
+    for i, step in enumerate(out):
+        if not isinstance(step, _Aggregate) or not step.keys:
+            continue
+        keys = {}
+        for k in step.keys:
+            inner = _strip(k)
+            if isinstance(inner, E.Col):
+                keys.setdefault(inner.name, k.output_name)
+        j = i
+        while j > 0 and isinstance(out[j - 1], _Filter):
+            j -= 1
+        dropped: list[str] = []
+        for f in range(j, i):
+            keep = []
+            for part in _conjuncts(out[f].cond):
+                inner = _strip(part)
+                if (isinstance(inner, E.IsNull) and inner.negate and isinstance(_strip(inner.arg), E.Col)
+                        and _strip(inner.arg).name in keys):  # type: ignore[union-attr]
+                    name = keys[_strip(inner.arg).name]  # type: ignore[union-attr]
+                    if name not in dropped:
+                        dropped.append(name)
+                else:
+                    keep.append(part)
+            cond = None
+            for part in keep:
+                cond = part if cond is None else (cond & part)
+            out[f] = None if cond is None else _Filter(cond)
+        if dropped:
+            out[i] = _Aggregate(step.keys, step.aggs, tuple(step.drop_null) + tuple(dropped))
+    return tuple(s for s in out if s is not None)
+
+
+def _conjuncts(e: E.Expr) -> list[E.Expr]:
+    inner = _strip(e)
+    if isinstance(inner, E.Logic) and inner.op == "&":
+        return _conjuncts(inner.left) + _conjuncts(inner.right)
+    return [e]
+
+
+def _dict_subset(c: Column, used: np.ndarray) -> tuple:
+    """The raw dictionary of ``c`` restricted to the entries ``used`` (ascending codes)."""
+    assert c._dict is not None
+    kind, a, b = c._dict
+    if kind == "address":
+        return (kind, np.ascontiguousarray(a.reshape(-1, 16)[used]).reshape(-1), np.ascontiguousarray(b[used]))
+    offs = np.asarray(a, dtype=np.int64)
+    starts, lens = offs[used], offs[used + 1] - offs[used]
+    new_offs = np.zeros(len(used) + 1, dtype=np.int64)
+    np.cumsum(lens, out=new_offs[1:])
+    total = int(new_offs[-1])
+    src = np.frombuffer(b, dtype=np.uint8) if isinstance(b, (bytes, bytearray, memoryview)) else np.asarray(b)
+    idx = np.repeat(starts - new_offs[:-1], lens) + np.arange(total, dtype=np.int64)
+    data = src[idx].tobytes() if total else b""
+    return (kind, new_offs, data)
+
+
+def _compact_column(c: Column) -> Column:
+    """A dictionary column whose dictionary holds only the values its rows use (codes renumbered, order kept)."""
+    codes = c.codes
+    valid = codes >= 0
+    used = np.unique(codes[valid]) if c.null_count else np.unique(codes)
+    if c._dict_values is None and len(used) == _dict_len(c):
+        return c
+    new = np.full(len(codes), -1, dtype=np.int32)
+    new[valid] = np.searchsorted(used, codes[valid]).astype(np.int32)
+    out = Column(c.name, c.type, new, None, _dict_subset(c, used), c.null_count, c.logical)
+    if c._dict_values is not None:
+        out._dict_values = c._dict_values[used]
+    return out
+
+
+def _dict_len(c: Column) -> int:
+    assert c._dict is not None
+    kind, a, b = c._dict
+    return len(b) if kind == "address" else len(a) - 1
+
+
+def _compact_dictionaries(table: Table) -> Table:
+    """Result columns keep only the dictionary entries they use: a top-10 of addresses then renders
+    10 addresses, not every address of the scanned data."""
+    cols = table.columns
+    if not any(c.is_dictionary and _dict_len(c) > 2 * len(c) + 16 for c in cols):
+        return table
+    new = [_compact_column(c) if c.is_dictionary and _dict_len(c) > 2 * len(c) + 16 else c for c in cols]
+    return Table(new, table.report)
+
+
+def _dict_ranks(c: Column) -> np.ndarray:
+    """Per row, the rank of its value's text among the values the rows use (nulls: 0, flagged elsewhere)."""
+    codes = c.codes
+    valid = codes >= 0
+    if not valid.any():
+        return np.zeros(len(codes), np.int64)
+    used, inv = np.unique(codes[valid], return_inverse=True)
+    if c._dict_values is not None:
+        texts = c._dict_values[used]
+    else:
+        texts = _compact_column(Column(c.name, c.type, used.astype(np.int32), None, c._dict)).dictionary
+    if c.type != "binary":
+        texts = texts.astype(str)
+    rank_of_used = np.empty(len(used), dtype=np.int64)
+    rank_of_used[np.argsort(texts, kind="stable")] = np.arange(len(used))
+    out = np.zeros(len(codes), np.int64)
+    out[valid] = rank_of_used[inv]
+    return out
+
+
 def _sort_keys(table: Table, e: E.Expr, descending: bool, threads: int) -> list[np.ndarray]:
     """lexsort keys for one sort expression, most significant first: [null flag, value]."""
     comp = Compiler(table)
     st = _State(table)
     c = comp.materialize(e, e.output_name, _evaluator(st, threads))
     if c.type in DICT_TYPES:
-        d = c.dictionary
-        texts = d.astype(str) if c.type != "binary" else d
-        rank = np.empty(len(d), dtype=np.int64)
-        rank[np.argsort(texts, kind="stable")] = np.arange(len(d))
-        codes = c.codes
-        nulls = codes < 0
-        vals = rank[np.where(nulls, 0, codes)] if len(d) else np.zeros(len(codes), np.int64)
+        nulls = c.codes < 0
+        vals = _dict_ranks(c)
     else:
         nulls = ~c.valid if c.null_count else np.zeros(len(c), dtype=bool)
         vals = c.values
@@ -494,21 +617,28 @@ def _sort_keys(table: Table, e: E.Expr, descending: bool, threads: int) -> list[
 
 def _sort_order(table: Table, by: Sequence[E.Expr], descending: Sequence[bool], tiebreak: Sequence[str],
                 threads: int, limit: int | None = None) -> np.ndarray:
-    keys: list[np.ndarray] = []
-    for e, d in zip(by, descending):
-        keys.extend(_sort_keys(table, e, d, threads))
+    exprs = list(zip(by, descending))
     for name in tiebreak:
         if name in table and all(_strip(b).output_name != name for b in by):
-            keys.extend(_sort_keys(table, E.Col(name), False, threads))
-    if not keys:
+            exprs.append((E.Col(name), False))
+    if not exprs:
         return np.arange(table.num_rows)
-    if limit is not None and limit < table.num_rows and len(keys) >= 2:
-        # partial selection: candidates whose primary key is within the best `limit`, then sort only those
-        primary = np.where(keys[0], np.iinfo(np.int64).max if keys[1].dtype.kind != "f" else np.inf, keys[1])
-        kth = np.partition(primary, limit - 1)[limit - 1] if limit > 0 else None
-        if kth is None:
+    if limit is not None and limit < table.num_rows:
+        # partial selection: the rows whose first key is within the best `limit` (ties included),
+        # then the full order of only those
+        if limit <= 0:
             return np.zeros(0, dtype=np.int64)
+        nulls, vals = _sort_keys(table, exprs[0][0], exprs[0][1], threads)
+        big = np.inf if vals.dtype.kind == "f" else np.iinfo(np.int64).max
+        primary = np.where(nulls, big, vals) if nulls.any() else vals
+        kth = np.partition(primary, limit - 1)[limit - 1]
         cand = np.flatnonzero(primary <= kth)
-        sub = [k[cand] for k in keys]
-        return cand[np.lexsort(sub[::-1])]
+        sub = table.take(cand)
+        keys = [nulls[cand], vals[cand]]
+        for e, d in exprs[1:]:
+            keys.extend(_sort_keys(sub, e, d, threads))
+        return cand[np.lexsort(keys[::-1])]
+    keys: list[np.ndarray] = []
+    for e, d in exprs:
+        keys.extend(_sort_keys(table, e, d, threads))
     return np.lexsort(keys[::-1])

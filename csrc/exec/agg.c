@@ -135,26 +135,7 @@ typedef struct gplan {
 /* ================================================================== */
 static inline uint64_t pair_hash(uint32_t g, uint64_t v) { return vf_mix64(v ^ vf_mix64((uint64_t)g + 0x9e3779b97f4a7c15ULL)); }
 
-static bool pset_reserve(pset *s, size_t need) {
-    if (need * 2 <= s->cap) return true;
-    size_t cap = s->cap ? s->cap : 64;
-    while (cap < need * 2) cap *= 2;
-    pent *e = vf_malloc_n(cap, sizeof *e); /* written, not calloc'd: see slots_alloc */
-    if (!e) return false;
-    memset(e, 0, cap * sizeof *e);
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->e[i].g1) continue;
-        size_t j = pair_hash(s->e[i].g1 - 1, s->e[i].v) & (cap - 1);
-        while (e[j].g1) j = (j + 1) & (cap - 1);
-        e[j] = s->e[i];
-    }
-    free(s->e);
-    s->e = e;
-    s->cap = cap;
-    return true;
-}
-
-/* add (g, v); room must have been reserved */
+/* add (g, v); the set must have room (at most half full after) */
 static inline void pset_add(pset *s, uint32_t g, uint64_t v) {
     size_t j = pair_hash(g, v) & (s->cap - 1);
     while (s->e[j].g1) {
@@ -165,15 +146,28 @@ static inline void pset_add(pset *s, uint32_t g, uint64_t v) {
     s->n++;
 }
 
+static void pvec_free(pvec *v);
+static void *big_alloc(size_t bytes);
+static void big_free(void *p, size_t bytes);
+
 static bool pvec_reserve(pvec *v, size_t need) {
     if (need <= v->cap) return true;
     size_t cap = v->cap ? 2 * v->cap : 4096;
     while (cap < need) cap *= 2;
-    pent *e = vf_realloc_n(v->e, cap, sizeof *e);
+    if (cap > SIZE_MAX / sizeof(pent)) return false;
+    pent *e = big_alloc(cap * sizeof *e);
     if (!e) return false;
+    if (v->n) memcpy(e, v->e, v->n * sizeof *e);
+    pvec_free(v);
     v->e = e;
     v->cap = cap;
     return true;
+}
+
+static void pvec_free(pvec *v) {
+    big_free(v->e, v->cap * sizeof(pent));
+    v->e = NULL;
+    v->cap = 0;
 }
 
 /* ================================================================== */
@@ -215,12 +209,36 @@ static void slots_free(hslot *p, size_t n) {
     free(p);
 }
 
+/* Large pair buffers (COUNT_DISTINCT) the same way: a buffer of tens of MiB
+ * from malloc is a fresh mmap each call, faulted in 4 KiB at a time. */
+static void *big_alloc(size_t bytes) {
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (bytes >= BIG_SLOTS) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return NULL;
+        madvise(p, bytes, MADV_HUGEPAGE);
+        return p;
+    }
+#endif
+    return malloc(bytes ? bytes : 1);
+}
+
+static void big_free(void *p, size_t bytes) {
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (p && bytes >= BIG_SLOTS) {
+        munmap(p, bytes);
+        return;
+    }
+#endif
+    free(p);
+}
+
 static void gtab_free(const gplan *g, gtab *t) {
     for (int a = 0; t->st && a < g->naggs; a++) {
         vf_agg_free(&g->agg[a], t->st[a], t->ng);
         free(t->st[a]);
     }
-    for (int d = 0; t->dp && d < g->ndist; d++) free(t->dp[d].e);
+    for (int d = 0; t->dp && d < g->ndist; d++) pvec_free(&t->dp[d]);
     free(t->st);
     free(t->dp);
     free(t->rows);
@@ -879,6 +897,7 @@ typedef struct dctx {
     size_t nq;      /* ranges */
     size_t *off;    /* (table, range) -> where its pairs go: ranges in order, tables within */
     pent *buf;      /* the pairs, g1 = output row + 1 */
+    pset *set;      /* per worker: one set reused for every range it deduplicates */
     bool oom;
 } dctx;
 
@@ -913,24 +932,34 @@ static void dscatter_task(void *ctx, size_t t, int worker) {
 
 /* range q: its pairs into a set, counting each new one for its row */
 static void ddedup_task(void *ctx, size_t q, int worker) {
-    (void)worker;
     dctx *c = ctx;
     const gplan *g = c->g;
     /* after the scatter, off[t][q] is where table t's run of range q ends */
     const size_t *last = c->off + (size_t)(g->ntabs - 1) * c->nq;
     size_t lo = q ? last[q - 1] : 0, hi = last[q];
-    pset s = {NULL, 0, 0};
-    if (!pset_reserve(&s, hi - lo)) {
-        c->oom = true;
-        return;
+    /* the worker's set, emptied: a smaller range uses only the first slots it needs (a power of two
+     * at least twice its pairs), so clearing costs what the range costs, and nothing is allocated
+     * once the set is as large as the largest range */
+    pset *s = &c->set[worker];
+    size_t need = hi - lo, cap = 64;
+    while (cap < need * 2) cap *= 2;
+    if (cap > s->cap) {
+        free(s->e);
+        *s = (pset){vf_malloc_n(cap, sizeof(pent)), cap, 0};
+        if (!s->e) {
+            s->cap = 0;
+            c->oom = true;
+            return;
+        }
     }
+    pset r = {s->e, cap, 0};
+    memset(r.e, 0, cap * sizeof *r.e);
     int64_t *cnt = g->dcnt[c->d];
     for (size_t i = lo; i < hi; i++) {
-        size_t before = s.n;
-        pset_add(&s, c->buf[i].g1 - 1, c->buf[i].v);
-        cnt[c->buf[i].g1 - 1] += s.n != before;
+        size_t before = r.n;
+        pset_add(&r, c->buf[i].g1 - 1, c->buf[i].v);
+        cnt[c->buf[i].g1 - 1] += r.n != before;
     }
-    free(s.e);
 }
 
 static vf_status count_distinct(gplan *g, vf_error *err) {
@@ -941,6 +970,8 @@ static vf_status count_distinct(gplan *g, vf_error *err) {
         for (size_t j = 0; j < g->cnt[0]; j++) g->dpos[g->gl[0] ? g->gl[0][j] : j] = (uint32_t)j;
     }
     dctx c = {.g = g};
+    c.set = calloc((size_t)g->workers, sizeof *c.set);
+    if (!c.set) return vf_fail(err, VF_ENOMEM, "out of memory");
     vf_status st = VF_OK;
     for (c.d = 0; c.d < g->ndist && st == VF_OK; c.d++) {
         size_t total = 0;
@@ -952,9 +983,9 @@ static vf_status count_distinct(gplan *g, vf_error *err) {
         free(c.off);
         c.off = calloc(c.nq * (size_t)g->ntabs, sizeof *c.off);
         g->dcnt[c.d] = calloc(rows ? rows : 1, sizeof(int64_t));
-        c.buf = vf_malloc_n(total, sizeof *c.buf);
+        c.buf = total <= SIZE_MAX / sizeof *c.buf ? big_alloc(total * sizeof *c.buf) : NULL;
         if (!g->dcnt[c.d] || !c.buf || !c.off) {
-            free(c.buf);
+            big_free(c.buf, total * sizeof *c.buf);
             st = vf_fail(err, VF_ENOMEM, "out of memory");
             break;
         }
@@ -969,15 +1000,17 @@ static vf_status count_distinct(gplan *g, vf_error *err) {
             }
         vf_parallel_for((size_t)g->ntabs, g->workers, dscatter_task, &c);
         vf_parallel_for(c.nq, g->workers, ddedup_task, &c);
-        free(c.buf);
+        big_free(c.buf, total * sizeof *c.buf);
         if (c.oom) st = vf_fail(err, VF_ENOMEM, "out of memory");
         /* the tables' pairs are no longer needed */
         for (int t = 0; t < g->ntabs; t++) {
-            free(g->tabs[t]->dp[c.d].e);
+            pvec_free(&g->tabs[t]->dp[c.d]);
             g->tabs[t]->dp[c.d] = (pvec){NULL, 0, 0};
         }
     }
     free(c.off);
+    for (int w = 0; w < g->workers; w++) free(c.set[w].e);
+    free(c.set);
     return st;
 }
 
