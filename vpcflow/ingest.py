@@ -4,7 +4,9 @@ Each pass lists the source (a local tree or ``s3://bucket/prefix``; the
 key filters of :func:`vpcflow.list_objects` apply), leaves out every object
 the dataset's manifest already records by name, and converts the rest with
 :func:`vpcflow.convert`: new Parquet files go to the partitions of their
-records, and the small files those partitions collect are compacted.  With
+records.  Then, when some partition holds more than one small file (this
+pass's, or those of a run that was killed before it compacted), the small
+files are merged (:func:`vpcflow.compact`).  With
 ``watch=`` it polls again every ``watch`` seconds until interrupted.
 
 Crash safety and exactly-once come from the manifest
@@ -24,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from .convert import DEFAULT_MEMORY, ConvertReport, convert
+from .convert import DEFAULT_FILE_ROWS, DEFAULT_MEMORY, CompactReport, ConvertReport, compact, convert
 from .manifest import Manifest
 from .sources import DEFAULT_SLACK, LogObject, list_objects
 
@@ -45,6 +47,7 @@ class IngestReport:
         rows, bad_records, bytes_in, bytes_out: over all passes.
         interrupted: whether Ctrl-C stopped it.
         runs: the :class:`~vpcflow.ConvertReport` of every pass that converted something.
+        compactions: the :class:`~vpcflow.CompactReport` of every compaction run.
     """
 
     dest: str
@@ -60,6 +63,7 @@ class IngestReport:
     seconds: float = 0.0
     interrupted: bool = False
     runs: list[ConvertReport] = field(default_factory=list)
+    compactions: list[CompactReport] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"{self.objects:,} new objects ingested ({self.rows:,} rows, {self.bad_records:,} bad records, "
@@ -175,15 +179,30 @@ def _one_pass(src: Any, dest: str, rep: IngestReport, partition_by: Any, select:
         if got.size != o.size or got.mtime != round(float(o.mtime), 6):
             changed += 1
     rep.listed, rep.already, rep.changed = len(objs), already, changed
-    if not new:
-        return
-    r = convert(new, dest, partition_by=by, **opts)
-    rep.runs.append(r)
-    rep.objects += r.inputs
-    rep.rows += r.rows
-    rep.bad_records += r.bad_records
-    rep.bytes_in += r.bytes_in
-    rep.bytes_out += r.bytes_out
+    if new:
+        r = convert(new, dest, partition_by=by, compact_after=False, **opts)
+        rep.runs.append(r)
+        rep.objects += r.inputs
+        rep.rows += r.rows
+        rep.bad_records += r.bad_records
+        rep.bytes_in += r.bytes_in
+        rep.bytes_out += r.bytes_out
+    if _needs_compaction(dest):
+        c = compact(dest, threads=opts.get("threads"), compression=opts.get("compression", "zstd"))
+        rep.compactions.append(c)
+
+
+def _needs_compaction(dest: str, target_rows: int = DEFAULT_FILE_ROWS) -> bool:
+    """Whether a partition holds more than one small file (this pass's, or an interrupted run's)."""
+    m = Manifest.peek(dest)
+    small: dict[str, int] = {}
+    for f, rows in m.files.items():
+        if rows < target_rows // 2:
+            d = os.path.dirname(f)
+            small[d] = small.get(d, 0) + 1
+            if small[d] > 1:
+                return True
+    return False
 
 
 def _log(rep: IngestReport) -> None:  # pragma: no cover - CLI output
