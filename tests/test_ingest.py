@@ -198,3 +198,46 @@ def test_ingest_watch_picks_up_new_objects_and_stops_on_ctrl_c(tmp_path: Path):
     with open(flows / DIRNAME / "manifest.jsonl") as f:
         names = [i["name"] for line in f for i in json.loads(line).get("inputs", [])]
     assert len(names) == len(set(names)) == len(a.paths) + len(b.paths)  # each object once
+
+
+def test_ingest_names_a_malformed_object_and_skip_counts_it(tmp_path: Path):
+    logs, flows = tmp_path / "logs", tmp_path / "flows"
+    info = vpcflow.synth.write_sample(logs, records=2000, seed=12, hours=1, start=T0, gzip=False)
+    victim = Path(info.paths[2])
+    lines = victim.read_text().splitlines(keepends=True)
+    lines[5] = "this is not a flow log record\n"
+    lines[8] = lines[8].replace(lines[8].split()[3], "10.0.0.300", 1)  # srcaddr in both formats
+    victim.write_text("".join(lines))
+    with pytest.raises(vpcflow.ParseError) as ei:
+        vpcflow.ingest(logs, flows)
+    assert ei.value.file == str(victim) and ei.value.line == 6 and str(victim) in str(ei.value)
+    assert not (flows / DIRNAME / "manifest.jsonl").exists() or not Manifest.peek(str(flows)).inputs
+    r = vpcflow.ingest(logs, flows, on_error="skip")
+    assert r.bad_records == 2 and r.rows == 2000 - 2
+    bad = [b for run in r.runs for b in run.bad]
+    assert [(b.file, b.line, b.field) for b in bad] == [(str(victim), 6, "version"), (str(victim), 9, "srcaddr")]
+    assert str(victim) in str(r)
+    assert vpcflow.ingest(logs, flows, on_error="skip").objects == 0  # counted once, not retried
+
+
+@pytest.mark.no_asan  # starts other processes
+def test_cli_ls_and_convert_select_by_key(tmp_path: Path):
+    logs = tmp_path / "logs"
+    vpcflow.synth.write_sample(logs, records=4000, seed=13, hours=2, start=T0, regions=("us-east-1", "eu-west-1"),
+                               layout="hive-daily")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "vpcflow", *a], capture_output=True, text=True,
+                                    timeout=120)
+    ls = run("ls", str(logs), "--region", "eu-west-1", "--start", "2023-11-14T23:00Z")
+    assert ls.returncode == 0, ls.stderr
+    want = vpcflow.list_objects(logs, include_regions="eu-west-1", start="2023-11-14T23:00Z")
+    body = ls.stdout.splitlines()[1:]
+    assert len(body) == len(want) > 0
+    assert all(o.path in line and "eu-west-1" in line and "hive" in line for o, line in zip(want, body))
+    assert f"{len(want):,} objects" in ls.stderr
+    conv = run("convert", str(logs), str(tmp_path / "flows"), "--quiet", "--region", "eu-west-1",
+               "--start", "2023-11-14T23:00Z")
+    assert conv.returncode == 0, conv.stderr
+    rows = vpcflow.read_logs(logs, include_regions="eu-west-1", start="2023-11-14T23:00Z").num_rows
+    assert f"{rows:,} rows" in conv.stdout and vpcflow.dataset(tmp_path / "flows").to_table().num_rows == rows
+    bad = run("ls", str(logs), "--start", "soon")
+    assert bad.returncode == 1 and "start='soon' is not a time" in bad.stderr
