@@ -280,15 +280,18 @@ def test_gzip_header_only_garbage(tmp_path):
 # -- not flow-log text at all ---------------------------------------------------------
 
 
-def test_parquet_file_is_named(tmp_path):
+def test_parquet_file_is_read_by_read_logs_and_named_by_parse_text(tmp_path):
     src = SAMPLES / "flowlogs-reader-pandas.parquet"
     data = src.read_bytes()
     assert data[:4] == b"PAR1"
-    p = tmp_path / "flows.log"  # the name does not matter
+    p = tmp_path / "flows.log"  # the name does not matter: read_logs sniffs Parquet and reads it
     p.write_bytes(data)
     for oe in ("raise", "skip"):
+        t = vpcflow.read_logs(p, on_error=oe)
+        assert t.num_rows == 3 and t.report.bad_lines == 0
+    for oe in ("raise", "skip"):  # text in memory is text only
         with pytest.raises(vpcflow.ParseError) as ei:
-            vpcflow.read_logs(p, on_error=oe)
+            vpcflow.parse_text(data, name=str(p), on_error=oe)
         assert ei.value.file == str(p)
         assert str(p) in str(ei.value)
         assert "Parquet" in str(ei.value)

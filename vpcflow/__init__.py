@@ -3,7 +3,9 @@
 A CPython extension with a C core: a header-driven parser for every
 flow-log format (v2 to v8 and newer fields, any field order, ``-`` as null,
 IPv4/IPv6, plain/gzip/zstd), as text or inside CloudWatch Logs subscription
-payloads and Firehose records, that returns typed NumPy columns, and a Parquet
+payloads and Firehose records, or as AWS's Parquet delivery, from local trees
+or S3 (:func:`list_objects` selects objects by key; :func:`ingest` keeps a
+dataset up to date), that returns typed NumPy columns, and a Parquet
 reader and writer of their own (:func:`read_parquet`, :class:`ParquetFile`,
 :func:`write_parquet`).
 
@@ -35,11 +37,15 @@ from .expr import (  # noqa: E402
 from .query import GroupBy, Query  # noqa: E402
 from .dataset import Dataset, ScanReport, dataset  # noqa: E402
 from .convert import CompactReport, ConvertReport, compact, convert  # noqa: E402
+from .sources import LogObject, list_objects  # noqa: E402
+from .ingest import IngestReport, ingest  # noqa: E402
+from . import sources  # noqa: E402
 
 __version__: str = _core.__version__
 
 __all__ = [
-    "Agg", "CompactReport", "ConvertReport", "Dataset", "Expr", "GroupBy", "Query", "ScanReport", "compact",
+    "Agg", "CompactReport", "ConvertReport", "Dataset", "Expr", "GroupBy", "IngestReport", "LogObject", "Query",
+    "ScanReport", "compact", "ingest", "list_objects", "sources",
     "convert", "dataset", "avg", "bin", "col", "corr", "count", "count_distinct", "earliest",
     "in_subnet", "latest", "lit", "max", "mean", "min", "names", "protocol_name", "recipes", "service_name",
     "stddev", "stddev_pop", "sum", "variance", "when",

@@ -6,6 +6,8 @@
     vpcflow info FILE.parquet [--row-groups N]          a Parquet file's schema, row groups and statistics
     vpcflow convert SRC... DEST [--partition-by day]    raw flow logs to a partitioned Parquet dataset
     vpcflow compact DEST                                merge the small files of a converted dataset
+    vpcflow ingest SRC... DEST [--watch SECONDS]        convert only new objects (again every SECONDS)
+    vpcflow ls SRC... [--account A] [--start T]         the log objects a source holds, as their keys say
     vpcflow query DATA 'QUERY' [--format table|csv|json] a pipe-string query over a dataset or raw logs
     vpcflow report DATA [-n 10]                         the recipes: top talkers, rejections, admin ports...
 """
@@ -184,8 +186,43 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     rep = convert(args.paths, args.dest, partition_by=by, compression=args.compression,
                   compression_level=args.level, threads=args.threads, memory_limit=_bytes(args.memory_limit),
                   row_group_size=args.row_group_size, fields=args.fields, on_error=args.on_error, force=args.force,
-                  progress=False if args.quiet else None, compact_after=not args.no_compact)
+                  progress=False if args.quiet else None, compact_after=not args.no_compact, **_selection(args))
     print(rep)
+    return 0
+
+
+def _selection(args: argparse.Namespace) -> dict:
+    return dict(include_accounts=args.accounts, include_regions=args.regions, start=args.start, end=args.end,
+                slack=args.slack, endpoint_url=args.endpoint_url)
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import _log, ingest
+
+    by = ... if args.partition_by is None else None if args.partition_by == "none" else args.partition_by
+    rep = ingest(args.paths, args.dest, partition_by=by, compression=args.compression, threads=args.threads,
+                 memory_limit=_bytes(args.memory_limit), fields=args.fields, on_error=args.on_error,
+                 watch=args.watch, progress=False, on_pass=None if args.watch is None or args.quiet else _log,
+                 **_selection(args))
+    print(rep)
+    return 0
+
+
+def _cmd_ls(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .sources import list_objects
+
+    objs = list_objects(args.paths, **_selection(args))
+    rows = [["object", "size", "account", "region", "flow log", "timestamp", "layout"]]
+    for o in objs:
+        ts = "-" if o.timestamp is None else dt.datetime.fromtimestamp(o.timestamp, dt.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%MZ")
+        rows.append([o.path, f"{o.size:,}", o.account or "-", o.region or "-", o.flow_log_id or "-", ts,
+                     o.layout or "-"])
+    if len(rows) > 1:
+        print("\n".join(_table(rows, indent="")))
+    print(f"{len(objs):,} objects, {sum(o.size for o in objs):,} bytes", file=sys.stderr)
     return 0
 
 
@@ -272,6 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="row groups to describe (default 10; -1 for all)")
     i.set_defaults(func=_cmd_info)
 
+    def select(sp: argparse.ArgumentParser) -> None:
+        o = sp.add_argument_group("selecting S3-style objects by key (never opening the others)")
+        o.add_argument("--account", action="append", dest="accounts", metavar="ID", help="an account id (repeatable)")
+        o.add_argument("--region", action="append", dest="regions", metavar="REGION", help="a region (repeatable)")
+        o.add_argument("--start", help="records from this time: ISO 8601 (2024-06-01T12:00Z) or epoch seconds")
+        o.add_argument("--end", help="records before this time")
+        o.add_argument("--slack", type=float, default=900,
+                       help="seconds an object's records may start before/after its file timestamp (default 900)")
+        o.add_argument("--endpoint-url", dest="endpoint_url", help="S3 endpoint (default: $VPCFLOW_S3_ENDPOINT)")
+
     c = sub.add_parser("convert", help="convert raw flow logs to a Hive-partitioned Parquet dataset")
     c.add_argument("paths", nargs="+", metavar="SRC", help="files or directories (walked recursively)")
     c.add_argument("dest", metavar="DEST", help="the dataset directory")
@@ -286,7 +333,29 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="convert inputs the manifest says were converted")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.add_argument("--no-compact", action="store_true", dest="no_compact", help="do not merge small files after")
+    select(c)
     c.set_defaults(func=_cmd_convert)
+
+    g = sub.add_parser("ingest", help="convert the objects a dataset does not have yet (crash-safe, idempotent)")
+    g.add_argument("paths", nargs="+", metavar="SRC", help="files, directories or s3://bucket/prefix URLs")
+    g.add_argument("dest", metavar="DEST", help="the dataset directory")
+    g.add_argument("--watch", type=float, default=None, metavar="SECONDS",
+                   help="poll the source again every SECONDS until Ctrl-C")
+    g.add_argument("--partition-by", choices=("hour", "day", "month", "none"), default=None, dest="partition_by",
+                   help="default: the dataset's own, or day")
+    g.add_argument("--compression", choices=("zstd", "snappy", "gzip", "none"), default="zstd")
+    g.add_argument("--threads", type=int, default=None)
+    g.add_argument("--memory-limit", default="1G", dest="memory_limit", help="peak memory budget (default 1G)")
+    g.add_argument("--fields", help="fields of header-less input: a LogFormat string or space-separated names")
+    g.add_argument("--on-error", choices=("raise", "skip"), default="raise", dest="on_error")
+    g.add_argument("--quiet", action="store_true", help="no line per pass with --watch")
+    select(g)
+    g.set_defaults(func=_cmd_ingest)
+
+    ls = sub.add_parser("ls", help="list log objects with what their keys say (account, region, time, layout)")
+    ls.add_argument("paths", nargs="+", metavar="SRC", help="files, directories or s3://bucket/prefix URLs")
+    select(ls)
+    ls.set_defaults(func=_cmd_ls)
 
     k = sub.add_parser("compact", help="merge the small files of each partition of a converted dataset")
     k.add_argument("dest", metavar="DEST")
@@ -324,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"vpcflow: error: {e}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as e:
+        print(f"vpcflow: error: {e}", file=sys.stderr)
+        return 1
+    except ImportError as e:  # an optional extra that is not installed (boto3 for s3:// paths)
         print(f"vpcflow: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -28,7 +28,8 @@ from typing import Iterable, Sequence, Union
 import numpy as np
 
 from .manifest import DIRNAME, InputKey, Manifest
-from .reader import expand_paths, read_logs
+from .reader import read_logs
+from .sources import LogObject, list_objects
 from .table import Column, Table
 
 __all__ = ["convert", "compact", "ConvertReport", "CompactReport", "PARTITIONINGS"]
@@ -222,6 +223,8 @@ def _sorted_runs(table: Table, by: str | None) -> tuple[Table, list[tuple[str, i
 # ===================================================================
 def _text_estimate(path: str, size: int) -> int:
     """Bytes of text a file holds: gzip's trailer says (single member), else a ratio."""
+    if isinstance(path, LogObject) and path.is_s3:  # not opened before its batch downloads it
+        return size * 10 if path.path.endswith((".gz", ".parquet")) else size
     try:
         with open(path, "rb") as f:
             head = f.read(4)
@@ -229,7 +232,7 @@ def _text_estimate(path: str, size: int) -> int:
                 f.seek(-4, os.SEEK_END)
                 isize = int.from_bytes(f.read(4), "little")
                 return isize if isize >= size else size * 10
-            if head == b"\x28\xb5\x2f\xfd":
+            if head == b"\x28\xb5\x2f\xfd" or head == b"PAR1":
                 return size * 10
     except OSError:
         pass
@@ -328,6 +331,12 @@ def convert(
     force: bool = False,
     progress: bool | None = None,
     compact_after: bool = True,
+    include_accounts: Iterable[str | int] | str | int | None = None,
+    include_regions: Iterable[str] | str | None = None,
+    start: object = None,
+    end: object = None,
+    slack: float = 900,
+    endpoint_url: str | None = None,
     **write_options: object,
 ) -> ConvertReport:
     """Convert raw flow logs into a Hive-partitioned Parquet dataset.
@@ -350,6 +359,10 @@ def convert(
         force: convert inputs even if the manifest says they were converted.
         progress: show a progress bar on stderr (default: when it is a terminal).
         compact_after: merge small files in the partitions this run wrote to.
+        include_accounts, include_regions, start, end, slack: convert only the
+            objects these select by key, without opening the others (see
+            :func:`vpcflow.list_objects`).
+        endpoint_url: the S3 endpoint for ``s3://`` sources.
         **write_options: passed to :func:`vpcflow.write_parquet`.
 
     Returns:
@@ -371,7 +384,8 @@ def convert(
         raise ValueError(f"memory_limit must be at least 16 MiB, not {memory_limit!r}")
     t0 = time.perf_counter()
     dest = os.fspath(dest)
-    files = expand_paths(src)
+    files = list_objects(src, include_accounts=include_accounts, include_regions=include_regions, start=start,
+                         end=end, slack=slack, endpoint_url=endpoint_url)
     os.makedirs(dest, exist_ok=True)
     report = ConvertReport(dest=dest)
     lock = _Lock(dest)
@@ -387,7 +401,7 @@ def convert(
         for f in files:
             if os.path.abspath(f).startswith(os.path.abspath(dest) + os.sep):
                 continue  # never read the dataset itself
-            key = InputKey.of_file(f)
+            key = f.input_key
             if key.name in seen:
                 continue
             seen.add(key.name)

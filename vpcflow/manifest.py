@@ -127,7 +127,9 @@ class Manifest:
                 try:
                     yield json.loads(line)
                 except ValueError:
-                    break
+                    # a line torn by a crash mid-append, which the next append closed with a newline:
+                    # never committed, and the records after it are (a torn line is never valid JSON)
+                    continue
 
     def _load(self) -> None:
         for rec in self._records():
@@ -148,6 +150,15 @@ class Manifest:
         self.files.update(rec["outputs"])
         known = {n for n, _ in self.columns}
         self.columns.extend((n, t) for n, t in rec.get("columns", []) if n not in known)
+
+    @classmethod
+    def peek(cls, root: str) -> "Manifest":
+        """The committed state of ``root``'s manifest, read without the lock and without recovering
+        anything (an interrupted batch's inputs are not in it); empty when there is no manifest."""
+        m = cls(root)
+        if os.path.exists(m.path):
+            m._load()
+        return m
 
     def committed_ids(self) -> set[str]:
         return {r["id"] for r in self._records() if "id" in r}

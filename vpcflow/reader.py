@@ -20,7 +20,10 @@ the bytes, after gzip/zstd, never from a name:
   - a Firehose direct-delivery record ``{"message": "<flow-log line>"}``;
 * **base64 records**: lines, each the base64 of a gzip'd payload, as Kinesis
   and Firehose carry them (a file whose first line starts ``H4sI``);
-* **Parquet** is refused with a :class:`~vpcflow.ParseError`.
+* **Parquet** (``PAR1``, also gzip-wrapped): read by :func:`read_logs` into
+  the same columns and types (:mod:`vpcflow.awsparquet`);
+  :func:`parse_text` and :func:`parse_payload` refuse it with a
+  :class:`~vpcflow.ParseError`.
 
 Header-less text whose first field is a string may also begin with ``{``,
 ``[`` or ``H4sI``: a source whose first line is a valid record in
@@ -70,7 +73,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 from . import _core as _core
 from .table import Table, table_from_core
 
-__all__ = ["read_logs", "parse_text", "parse_payload", "expand_paths", "normalize_fields", "DEFAULT_FIELDS",
+__all__ = ["read_logs", "read_objects", "parse_text", "parse_payload", "expand_paths", "normalize_fields", "DEFAULT_FIELDS",
            "KNOWN_FIELDS"]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -160,6 +163,13 @@ def read_logs(
     threads: int | None = None,
     chunk_size: int = 0,
     max_bad_kept: int = 100_000,
+    include_accounts: Iterable[str | int] | str | int | None = None,
+    include_regions: Iterable[str] | str | None = None,
+    start: Any = None,
+    end: Any = None,
+    slack: float = 900,
+    endpoint_url: str | None = None,
+    download_threads: int = 16,
 ) -> Table:
     """Read flow-log files into a :class:`~vpcflow.Table`.
 
@@ -184,6 +194,21 @@ def read_logs(
             count.
         chunk_size: bytes of text per parse batch (default 8 MiB).
         max_bad_kept: how many bad records the report keeps (all are counted).
+        include_accounts, include_regions, start, end, slack: select S3-style
+            objects by their keys without opening them (see
+            :func:`vpcflow.list_objects`; objects whose keys say nothing are
+            always read).
+        endpoint_url: the S3 endpoint for ``s3://`` paths (default:
+            ``VPCFLOW_S3_ENDPOINT``, else boto3's own).
+        download_threads: parallel S3 downloads (default 16).
+
+    Paths may be ``s3://bucket/prefix`` URLs (needs ``pip install
+    'vpcflow[s3]'``): the objects are listed, downloaded in parallel and
+    parsed from memory.  Parquet objects (AWS's ``*.log.parquet`` delivery,
+    or Parquet written by pandas, Spark...; found by their ``PAR1`` bytes,
+    also inside gzip) are read into the same columns and types as text
+    (:mod:`vpcflow.awsparquet`), so one directory may mix text, payloads and
+    Parquet.  Rows come in input order.
 
     Returns:
         A Table; ``table.report`` says what was read.
@@ -196,8 +221,100 @@ def read_logs(
         >>> t.num_rows
         1000
     """
-    files = expand_paths(paths)
-    return _read(files, files, fields, on_error, threads, chunk_size, max_bad_kept)
+    from .sources import list_objects
+
+    objs = list_objects(paths, include_accounts=include_accounts, include_regions=include_regions, start=start,
+                        end=end, slack=slack, endpoint_url=endpoint_url)
+    return read_objects(objs, fields=fields, on_error=on_error, threads=threads, chunk_size=chunk_size,
+                        max_bad_kept=max_bad_kept, download_threads=download_threads)
+
+
+def _sniff_parquet(head: bytes) -> bool:
+    """Whether bytes start a Parquet file: PAR1, or a gzip stream whose content starts with it."""
+    if head[:4] == b"PAR1":
+        return True
+    if head[:2] != b"\x1f\x8b":
+        return False
+    import zlib
+
+    try:
+        return zlib.decompressobj(31).decompress(head, 4)[:4] == b"PAR1"
+    except zlib.error:
+        return False
+
+
+def read_objects(
+    objects: Sequence[Any],
+    *,
+    fields: Fields = None,
+    on_error: str = "raise",
+    threads: int | None = None,
+    chunk_size: int = 0,
+    max_bad_kept: int = 100_000,
+    download_threads: int = 16,
+) -> Table:
+    """Read listed objects (:class:`vpcflow.sources.LogObject`, or file paths) in order, as :func:`read_logs`.
+
+    Each object's format is sniffed from its bytes: runs of consecutive text or
+    payload objects go to the C reader in one parallel call (local files by
+    path, S3 objects from memory), Parquet objects to
+    :func:`vpcflow.awsparquet.read_parquet_objects`; the pieces are put
+    together in input order.
+    """
+    from .sources import LogObject, fetch
+
+    if on_error not in _ON_ERROR:
+        raise ValueError(f"on_error must be one of {_ON_ERROR}, not {on_error!r}")
+    nthreads = _threads(threads)
+    t0 = time.perf_counter()
+    objs = [o if isinstance(o, LogObject) else LogObject(os.fspath(o)) for o in objects]
+    remote = [o for o in objs if o.is_s3]
+    blobs = dict(zip((o.path for o in remote), fetch(remote, threads=download_threads))) if remote else {}
+    # (is parquet, name, bytes or None, size) per object, in order
+    items: list[tuple[bool, str, bytes | None, int]] = []
+    for o in objs:
+        data = blobs.get(o.path)
+        if data is not None:
+            items.append((_sniff_parquet(data[:1024]), o.path, data, len(data)))
+            continue
+        try:
+            with open(o.path, "rb") as f:
+                head = f.read(1024)
+        except OSError:
+            head = b""  # the C reader reports the error, naming the file
+        items.append((_sniff_parquet(head), o.path, None, o.size))
+    if not any(pq for pq, _, _, _ in items) and not remote:
+        files = [name for _, name, _, _ in items]
+        return _read(files, files, fields, on_error, nthreads, chunk_size, max_bad_kept)
+    runs: list[list[tuple[bool, str, bytes | None, int]]] = []
+    for it in items:
+        if runs and runs[-1][0][0] == it[0]:
+            runs[-1].append(it)
+        else:
+            runs.append([it])
+    if not runs:
+        return _read([], [], fields, on_error, nthreads, chunk_size, max_bad_kept)
+    from .awsparquet import concat_tables, merge_reports, read_parquet_objects
+
+    tables: list[Table] = []
+    reports = []
+    for run in runs:
+        if run[0][0]:
+            t, rep = read_parquet_objects([(n, d, s) for _, n, d, s in run], on_error=on_error, threads=nthreads,
+                                          max_bad_kept=max_bad_kept)
+        else:
+            sources = [n if d is None else (n, d) for _, n, d, _ in run]
+            t = _read(sources, [n for _, n, _, _ in run], fields, on_error, nthreads, chunk_size, max_bad_kept)
+            rep = t.report
+            rep.bytes_in = rep.bytes_in or sum(s for _, _, _, s in run)
+        tables.append(t)
+        reports.append(rep)
+    table = concat_tables(tables)
+    report = merge_reports(reports, max_bad_kept)
+    report.seconds = time.perf_counter() - t0
+    report.threads = nthreads
+    table.report = report
+    return table
 
 
 def parse_text(

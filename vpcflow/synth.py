@@ -204,7 +204,7 @@ V5_FIELDS: tuple[str, ...] = V2_FIELDS + (
 _FORMATS: dict[str, tuple[str, ...]] = {"v2": V2_FIELDS, "v5": V5_FIELDS}
 _VERSION: dict[str, str] = {"v2": "2", "v5": "5"}
 
-LAYOUTS: tuple[str, ...] = ("default", "hourly", "hive", "flat")
+LAYOUTS: tuple[str, ...] = ("default", "hourly", "hive", "hive-daily", "flat")
 """The object-key layouts :func:`write_sample` knows."""
 
 _WINDOW = 300  # seconds per delivery window
@@ -1121,10 +1121,10 @@ def _object_dir(dest: Path, layout: str, account: str, region: str, ts: int) -> 
         return dest / "AWSLogs" / account / "vpcflowlogs" / region / y / mo / d
     if layout == "hourly":
         return dest / "AWSLogs" / account / "vpcflowlogs" / region / y / mo / d / h
-    if layout == "hive":
-        return (dest / "AWSLogs" / f"aws-account-id={account}" / "aws-service=vpcflowlogs"
-                / f"aws-region={region}" / f"year={y}" / f"month={mo}" / f"day={d}"
-                / f"hour={h}")
+    if layout in ("hive", "hive-daily"):
+        day = (dest / "AWSLogs" / f"aws-account-id={account}" / "aws-service=vpcflowlogs"
+               / f"aws-region={region}" / f"year={y}" / f"month={mo}" / f"day={d}")
+        return day / f"hour={h}" if layout == "hive" else day
     return dest
 
 
@@ -1147,6 +1147,21 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _to_parquet(text: bytes, name: str) -> bytes:
+    """An object's text as AWS's Parquet delivery would hold it (needs the C extension)."""
+    import tempfile
+
+    from .pqwrite import write_parquet
+    from .reader import parse_text
+
+    table = parse_text(text, name=name)
+    with tempfile.TemporaryDirectory(prefix="vpcflow-synth-") as d:
+        path = os.path.join(d, "object.parquet")
+        write_parquet(table, path, compression="snappy", threads=1)
+        with open(path, "rb") as f:
+            return f.read()
+
+
 def _plan(windows: int, objects: int | None) -> list[tuple[int, int, int, int]]:
     """Objects of one flow log as (first window, end window, part, parts)."""
     if objects is None or objects == windows:
@@ -1164,15 +1179,15 @@ def _plan(windows: int, objects: int | None) -> list[tuple[int, int, int, int]]:
 def write_sample(dest: PathLike, *, records: int = 100_000, seed: int = 0,
                  files: int | None = None, accounts: int = 1,
                  regions: Sequence[str] = ("us-east-1",), start: int = 1_700_000_000,
-                 hours: float = 2, gzip: bool = True, layout: str = "default",
-                 formats: Sequence[str] = ("v2", "v5")) -> SampleInfo:
+                 hours: float = 2, gzip: bool | None = None, layout: str = "default",
+                 formats: Sequence[str] = ("v2", "v5"), delivery: str = "text") -> SampleInfo:
     """Write ``records`` flow-log records as delivered objects under ``dest``.
 
     Each of the ``accounts`` (deterministic 12-digit ids) has, in each region of ``regions``,
     ``len(formats)`` flow logs; flow log ``i`` uses ``formats[i]`` (``"v2"`` or ``"v5"``).
     Records start in ``[start, start + hours * 3600)`` and go to objects by their 5-minute
     delivery window (aligned to multiples of 300 s); each object starts with its format's
-    header line.  With ``gzip`` (default) objects are single-member gzip ``.log.gz`` (level 6,
+    header line.  With ``gzip`` (default for text) objects are single-member gzip ``.log.gz`` (level 6,
     mtime 0, no name), else plain ``.log``.  Every object is written to a temporary name in its directory and
     renamed into place.
 
@@ -1183,8 +1198,16 @@ def write_sample(dest: PathLike, *, records: int = 100_000, seed: int = 0,
         hourly   AWSLogs/{account}/vpcflowlogs/{region}/YYYY/MM/DD/HH/{name}
         hive     AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/
                  year=YYYY/month=MM/day=DD/hour=HH/{name}
+        hive-daily  the same without hour=HH/ (Hive-compatible prefixes, daily partitions)
         flat     {name}
         name     {account}_vpcflowlogs_{region}_{flow-log-id}_{ts}_{hash}.log.gz
+
+    ``delivery="parquet"`` writes each object as AWS's Parquet delivery does instead
+    (``.log.parquet``, the canonical column names and types, snappy; ``gzip=True`` also wraps
+    the Parquet bytes in gzip, as some copy tools do, keeping the ``.log.parquet`` name).  It
+    parses each object's text with :func:`vpcflow.parse_text` and writes it with
+    :func:`vpcflow.write_parquet`, so it needs the C extension, unlike the rest of this module;
+    the records are the same as with ``delivery="text"``.
 
     ``files=None`` writes one object per window per flow log, skipping windows without
     records.  ``files=N`` writes exactly ``N`` objects (``N >= accounts * len(regions) *
@@ -1199,6 +1222,8 @@ def write_sample(dest: PathLike, *, records: int = 100_000, seed: int = 0,
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {list(LAYOUTS)}")
+    if delivery not in ("text", "parquet"):
+        raise ValueError(f"unknown delivery {delivery!r}; expected 'text' or 'parquet'")
     if records < 0:
         raise ValueError(f"records must be >= 0, got {records!r}")
     if accounts < 1:
@@ -1229,7 +1254,9 @@ def write_sample(dest: PathLike, *, records: int = 100_000, seed: int = 0,
     w0 = start // _WINDOW
     n_windows = (start + duration - 1) // _WINDOW - w0 + 1
     dest_path = Path(dest)
-    suffix = ".log.gz" if gzip else ".log"
+    if gzip is None:
+        gzip = delivery == "text"
+    suffix = ".log.parquet" if delivery == "parquet" else ".log.gz" if gzip else ".log"
     paths: list[str] = []
     total_bytes = 0
     for s, ((ai, ri, fi), n) in enumerate(zip(streams, counts.tolist())):
@@ -1253,6 +1280,8 @@ def write_sample(dest: PathLike, *, records: int = 100_000, seed: int = 0,
             ).hexdigest()[:8]
             name = f"{account}_vpcflowlogs_{region}_{world.flow_log_id}_{stamp}_{digest}{suffix}"
             body = b"".join([header, *renderer.render(lo, hi)])
+            if delivery == "parquet":
+                body = _to_parquet(body, name)
             blob = _gzip.compress(body, compresslevel=6, mtime=0) if gzip else body
             path = _object_dir(dest_path, layout, account, region, ts) / name
             _write_atomic(path, blob)
