@@ -241,3 +241,28 @@ def test_cli_ls_and_convert_select_by_key(tmp_path: Path):
     assert f"{rows:,} rows" in conv.stdout and vpcflow.dataset(tmp_path / "flows").to_table().num_rows == rows
     bad = run("ls", str(logs), "--start", "soon")
     assert bad.returncode == 1 and "start='soon' is not a time" in bad.stderr
+
+
+def test_reading_while_a_writer_is_mid_batch_leaves_its_batch_alone(tmp_path: Path):
+    """A reader (vpcflow.dataset) must not 'recover' a batch that a live writer has in flight."""
+    from vpcflow.convert import _Lock
+    from vpcflow.pqwrite import write_parquet
+
+    logs, flows = tmp_path / "logs", tmp_path / "flows"
+    vpcflow.synth.write_sample(logs, records=1000, seed=14, hours=1, start=T0)
+    vpcflow.ingest(logs, flows)
+    extra = vpcflow.read_logs(vpcflow.synth.write_sample(tmp_path / "more", records=300, seed=15, hours=1,
+                                                         start=T0).paths)
+    lock = _Lock(str(flows))  # a writer, mid-batch: pending file and journal written, not committed
+    try:
+        m = Manifest.open(str(flows))
+        part = flows / "year=2023" / "month=11" / "day=14"
+        pending = part / ".part-inflight.parquet.pending"
+        write_parquet(extra, pending)
+        txn = m.begin("batch", {str(pending): "year=2023/month=11/day=14/part-inflight.parquet"})
+        assert vpcflow.dataset(flows).to_table().num_rows == 1000  # committed state only
+        assert pending.exists() and Path(txn.journal).exists()  # the reader undid nothing
+        txn.commit({"inputs": [], "rows": 300}, {"year=2023/month=11/day=14/part-inflight.parquet": 300})
+    finally:
+        lock.release()
+    assert vpcflow.dataset(flows).to_table().num_rows == 1300

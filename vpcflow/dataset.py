@@ -215,11 +215,12 @@ class Dataset:
         for r in roots:
             r = os.fspath(r)
             if os.path.isdir(r) and os.path.exists(os.path.join(r, DIRNAME, "manifest.jsonl")):
-                m = Manifest.open(r, create=False) if os.access(r, os.W_OK) else _read_only_manifest(r)
+                m = _open_manifest(r)
                 self._partition_by = m.partition_by
                 self._declared = list(m.columns) or None
                 for rel in sorted(m.files):
                     path = os.path.join(r, rel)
+                    _await_roll_forward(path)
                     parts = _hive(path, r) if partitioning else {}
                     f = _File(path, parts, os.path.getsize(path))
                     f.time_bounds = _partition_time_bounds(parts, m.partition_by)
@@ -517,6 +518,36 @@ def _bloom_value(typ: str | None, v: Any) -> Any:
 
         return canonical_address(v) or v
     return v
+
+
+def _open_manifest(root: str) -> Manifest:
+    """The manifest, recovered first when no writer holds the dataset's lock; while one does (a
+    ``vpcflow ingest --watch`` mid-pass), its committed state, untouched: recovering then would undo
+    the writer's batch in flight."""
+    if not os.access(root, os.W_OK):
+        return _read_only_manifest(root)
+    from .convert import _Lock
+
+    try:
+        lock = _Lock(root)
+    except (RuntimeError, OSError):
+        return _read_only_manifest(root)
+    try:
+        return Manifest.open(root, create=False)
+    finally:
+        lock.release()
+
+
+def _await_roll_forward(path: str, timeout: float = 10.0) -> None:
+    """A committed file a writer has yet to rename into place appears at once (the rename follows the
+    commit); wait for it rather than fail, up to ``timeout`` seconds."""
+    if os.path.exists(path):
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        if os.path.exists(path):
+            return
 
 
 def _read_only_manifest(root: str) -> Manifest:

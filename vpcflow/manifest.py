@@ -188,8 +188,15 @@ class Manifest:
         return txn
 
     def _recover(self) -> None:
+        """Finish or undo interrupted work.  Only a writer holding the dataset's lock may do this."""
         if not os.path.isdir(self.dir):
             return
+        for f in os.listdir(self.dir):
+            if f.startswith(".") and ".tmp-" in f:  # a journal (or other small file) a kill cut short
+                try:
+                    os.unlink(os.path.join(self.dir, f))
+                except FileNotFoundError:
+                    pass
         journals = sorted(f for f in os.listdir(self.dir) if f.startswith("pending-") and f.endswith(".json"))
         if not journals:
             return

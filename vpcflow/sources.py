@@ -325,8 +325,9 @@ def list_objects(
         endpoint_url: the S3 endpoint (default: ``VPCFLOW_S3_ENDPOINT``, else boto3's).
 
     Returns:
-        The selected objects, in listing order (sorted paths and keys), each
-        with the fields its key carries.
+        The selected objects, in listing order (sorted paths and keys; each
+        object once, however many of the given paths reach it), each with the
+        fields its key carries.
 
     Example:
         >>> import vpcflow, tempfile
