@@ -294,6 +294,28 @@ static bool corr_batched(st_corr *s, const aggin *in) {
     return true;
 }
 
+static bool isum_batched(const gagg *a, st_isum *s, const aggin *in) {
+    if (!small_groups(in)) return false;
+    const uint32_t *g = in->gid;
+    const int64_t *x = in->i;
+    int n = in->n;
+    vf_i128 sum[LANES][SMALL_G];
+    int64_t cnt[LANES][SMALL_G];
+    memset(sum, 0, sizeof sum);
+    memset(cnt, 0, sizeof cnt);
+    if (a->uns)
+        EACH_M({ sum[i % LANES][g[i]] += (vf_i128)((uint64_t)x[i] & -(uint64_t)m); cnt[i % LANES][g[i]] += m; });
+    else
+        EACH_M({ sum[i % LANES][g[i]] += x[i] & -(int64_t)m; cnt[i % LANES][g[i]] += m; });
+    for (int k = 0; k < SMALL_G; k++) { /* only the groups that got values: the others may not exist */
+        int64_t c = cnt[0][k] + cnt[1][k] + cnt[2][k] + cnt[3][k];
+        if (!c) continue;
+        s[k].s += sum[0][k] + sum[1][k] + sum[2][k] + sum[3][k];
+        s[k].n += c;
+    }
+    return true;
+}
+
 bool vf_agg_update(const gagg *a, void *st, const aggin *in) {
     const uint32_t *g = in->gid;
     int n = in->n;
@@ -310,6 +332,8 @@ bool vf_agg_update(const gagg *a, void *st, const aggin *in) {
             st_fsum *s = st;
             const double *x = in->x;
             EACH_M({ s[g[i]].s += m ? x[i] : 0.0; s[g[i]].n += m; });
+        } else if (isum_batched(a, st, in)) {
+            break;
         } else if (a->uns) {
             st_isum *s = st;
             const int64_t *x = in->i;
