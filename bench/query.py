@@ -166,7 +166,9 @@ QUERIES: list[Q] = [
       ordered=True),
     Q("corr_bytes_packets", lambda d, t, a: _recipes().corr_bytes_packets(d, threads=t),
       "SELECT action, corr(bytes, packets), count(*) FROM flows WHERE action IS NOT NULL GROUP BY action "
-      "ORDER BY action", None, ordered=True),
+      "ORDER BY action",
+      lambda pl, lf, a: lf.filter(pl.col("action").is_not_null()).group_by("action").agg(
+          pl.corr("bytes", "packets"), pl.len().cast(pl.Int64)).sort("action"), ordered=True),
     Q("rejected_tcp_per_15m", lambda d, t, a: _recipes().rejected_packets_per_window(d, window="15m", threads=t),
       "SELECT start - start % 900 AS w, protocol, sum(packets), count(*) FROM flows "
       "WHERE action = 'REJECT' AND protocol = 6 GROUP BY ALL ORDER BY w",

@@ -478,7 +478,18 @@ static void agg_morsel(gplan *g, gwork *w, int64_t base, int n) {
     }
     int64_t *rows = t->rows;
     const uint32_t *gid = w->gid;
-    for (int i = 0; i < n; i++) rows[gid[i]]++;
+    uint32_t any = 0;
+    for (int i = 0; i < n; i++) any |= gid[i];
+    if (any < 64) { /* few groups: counts in 4 lanes, so that consecutive rows of a group do not wait on each other */
+        int64_t c[4][64] = {{0}};
+        for (int i = 0; i < n; i++) c[i & 3][gid[i]]++;
+        for (uint32_t k = 0; k <= any; k++) { /* any >= every id, but ids up to it need not exist */
+            int64_t r = c[0][k] + c[1][k] + c[2][k] + c[3][k];
+            if (r) rows[k] += r;
+        }
+    } else {
+        for (int i = 0; i < n; i++) rows[gid[i]]++;
+    }
     for (int a = 0; a < g->naggs; a++) {
         const gagg *A = &g->agg[a];
         if (A->op == VF_AGG_COUNT_ALL || (A->op == VF_AGG_COUNT && !A->ssize)) continue;

@@ -205,6 +205,117 @@ static void update_arg(const gagg *a, st_arg *s, const aggin *in) {
     });
 }
 
+static void merge_var(st_var *d, const st_var *s);
+static void merge_corr(st_corr *d, const st_corr *s);
+
+/* Few groups in a morsel (every group id below SMALL_G): per-row Welford
+ * updates of one group form a chain of dependent divisions, about 20 ns a
+ * row.  Instead each group's rows of the morsel are summed, centred on
+ * their own mean in a second pass (exact two-pass moments of the morsel),
+ * and merged into the state with Chan's formula, as worker states are
+ * merged.  Returns false (nothing done) when a group id is too large. */
+#define SMALL_G 64
+
+static bool small_groups(const aggin *in) {
+    uint32_t any = 0;
+    for (int i = 0; i < in->n; i++) any |= in->gid[i];
+    return any < SMALL_G;
+}
+
+/* Sums by group over LANES interleaved lanes (row i in lane i % LANES): the
+ * additions of consecutive rows of one group then do not wait for each
+ * other.  Lanes are added up at the end. */
+#define LANES 4
+
+static bool var_batched(st_var *s, const aggin *in) {
+    if (!small_groups(in)) return false;
+    const uint32_t *g = in->gid;
+    const double *x = in->x;
+    int n = in->n;
+    int64_t cnt[LANES][SMALL_G] = {{0}};
+    double sum[LANES][SMALL_G] = {{0}}, m2[LANES][SMALL_G] = {{0}};
+    EACH({ cnt[i % LANES][g[i]]++; sum[i % LANES][g[i]] += x[i]; });
+    double mean[SMALL_G];
+    int64_t c[SMALL_G];
+    for (int k = 0; k < SMALL_G; k++) {
+        double t = 0;
+        c[k] = 0;
+        for (int l = 0; l < LANES; l++) {
+            c[k] += cnt[l][k];
+            t += sum[l][k];
+        }
+        mean[k] = c[k] ? t / (double)c[k] : 0.0;
+    }
+    EACH({ double d = x[i] - mean[g[i]]; m2[i % LANES][g[i]] += d * d; });
+    for (int k = 0; k < SMALL_G; k++)
+        if (c[k]) {
+            st_var loc = {c[k], mean[k], m2[0][k] + m2[1][k] + m2[2][k] + m2[3][k]};
+            merge_var(&s[k], &loc);
+        }
+    return true;
+}
+
+static bool corr_batched(st_corr *s, const aggin *in) {
+    if (!small_groups(in)) return false;
+    const uint32_t *g = in->gid;
+    const double *x = in->x, *y = in->y;
+    int n = in->n;
+    int64_t cnt[LANES][SMALL_G] = {{0}};
+    double sx[LANES][SMALL_G] = {{0}}, sy[LANES][SMALL_G] = {{0}};
+    double m2x[LANES][SMALL_G] = {{0}}, m2y[LANES][SMALL_G] = {{0}}, cxy[LANES][SMALL_G] = {{0}};
+    EACH({ cnt[i % LANES][g[i]]++; sx[i % LANES][g[i]] += x[i]; sy[i % LANES][g[i]] += y[i]; });
+    double mx[SMALL_G], my[SMALL_G];
+    int64_t c[SMALL_G];
+    for (int k = 0; k < SMALL_G; k++) {
+        double tx = 0, ty = 0;
+        c[k] = 0;
+        for (int l = 0; l < LANES; l++) {
+            c[k] += cnt[l][k];
+            tx += sx[l][k];
+            ty += sy[l][k];
+        }
+        mx[k] = c[k] ? tx / (double)c[k] : 0.0;
+        my[k] = c[k] ? ty / (double)c[k] : 0.0;
+    }
+    EACH({
+        double dx = x[i] - mx[g[i]];
+        double dy = y[i] - my[g[i]];
+        m2x[i % LANES][g[i]] += dx * dx;
+        m2y[i % LANES][g[i]] += dy * dy;
+        cxy[i % LANES][g[i]] += dx * dy;
+    });
+    for (int k = 0; k < SMALL_G; k++)
+        if (c[k]) {
+            st_corr loc = {c[k], mx[k], my[k], m2x[0][k] + m2x[1][k] + m2x[2][k] + m2x[3][k],
+                           m2y[0][k] + m2y[1][k] + m2y[2][k] + m2y[3][k],
+                           cxy[0][k] + cxy[1][k] + cxy[2][k] + cxy[3][k]};
+            merge_corr(&s[k], &loc);
+        }
+    return true;
+}
+
+static bool isum_batched(const gagg *a, st_isum *s, const aggin *in) {
+    if (!small_groups(in)) return false;
+    const uint32_t *g = in->gid;
+    const int64_t *x = in->i;
+    int n = in->n;
+    vf_i128 sum[LANES][SMALL_G];
+    int64_t cnt[LANES][SMALL_G];
+    memset(sum, 0, sizeof sum);
+    memset(cnt, 0, sizeof cnt);
+    if (a->uns)
+        EACH_M({ sum[i % LANES][g[i]] += (vf_i128)((uint64_t)x[i] & -(uint64_t)m); cnt[i % LANES][g[i]] += m; });
+    else
+        EACH_M({ sum[i % LANES][g[i]] += x[i] & -(int64_t)m; cnt[i % LANES][g[i]] += m; });
+    for (int k = 0; k < SMALL_G; k++) { /* only the groups that got values: the others may not exist */
+        int64_t c = cnt[0][k] + cnt[1][k] + cnt[2][k] + cnt[3][k];
+        if (!c) continue;
+        s[k].s += sum[0][k] + sum[1][k] + sum[2][k] + sum[3][k];
+        s[k].n += c;
+    }
+    return true;
+}
+
 bool vf_agg_update(const gagg *a, void *st, const aggin *in) {
     const uint32_t *g = in->gid;
     int n = in->n;
@@ -221,6 +332,8 @@ bool vf_agg_update(const gagg *a, void *st, const aggin *in) {
             st_fsum *s = st;
             const double *x = in->x;
             EACH_M({ s[g[i]].s += m ? x[i] : 0.0; s[g[i]].n += m; });
+        } else if (isum_batched(a, st, in)) {
+            break;
         } else if (a->uns) {
             st_isum *s = st;
             const int64_t *x = in->i;
@@ -256,13 +369,13 @@ bool vf_agg_update(const gagg *a, void *st, const aggin *in) {
     case VF_AGG_VARIANCE: {
         st_var *s = st;
         const double *x = in->x;
-        EACH(welford(&s[g[i]], x[i]));
+        if (!var_batched(s, in)) EACH(welford(&s[g[i]], x[i]));
         break;
     }
     case VF_AGG_CORR: {
         st_corr *s = st;
         const double *x = in->x, *y = in->y;
-        EACH(comoment(&s[g[i]], x[i], y[i]));
+        if (!corr_batched(s, in)) EACH(comoment(&s[g[i]], x[i], y[i]));
         break;
     }
     case VF_AGG_APPROX_DISTINCT: return update_hll(a, st, in);
