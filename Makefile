@@ -75,10 +75,12 @@ pytest-asan: build
 	$(call build_ext,VPCFLOW_SANITIZE=address$(,)undefined VPCFLOW_WERROR=1,-b build/asan/pkg -t build/asan/tmp,build-asan)
 	find vpcflow -maxdepth 1 -type f ! -name '*.so' -exec cp {} build/asan/pkg/vpcflow/ \;
 	# run from build/asan so that neither the repo nor the editable install shadows the sanitized package
-	# sanitizer reports go to build/asan/report.* (pytest captures stderr, and a report aborts the process)
+	# sanitizer reports go to build/asan/report.* where the runtime honours log_path, and to stderr
+	# otherwise: --capture=sys leaves file descriptor 2 alone, so a report that aborts the process
+	# (UBSan's halt_on_error exits with status 1) is printed, not lost in pytest's capture file
 	cd build/asan && LD_PRELOAD="$(ASAN_RT)" ASAN_OPTIONS=detect_leaks=0:log_path=$(CURDIR)/build/asan/report \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/build/asan/report \
-	  PYTHONPATH=pkg VPCFLOW_EXPECT_CORE=/build/asan/pkg/ ../../$(PY) -m pytest -q -p no:cacheprovider \
+	  PYTHONPATH=pkg VPCFLOW_EXPECT_CORE=/build/asan/pkg/ ../../$(PY) -m pytest -q -p no:cacheprovider --capture=sys \
 	  --rootdir=../.. -c ../../pyproject.toml -m "not no_asan" ../../tests \
 	  || { cat $(CURDIR)/build/asan/report.* 2>/dev/null; exit 1; }
 

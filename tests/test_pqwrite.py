@@ -345,6 +345,17 @@ def test_all_null_chunk_has_no_min_max(tmp_path):
     assert pq.read_table(p).column("srcaddr").null_count == 5
 
 
+@pytest.mark.parametrize("dictionary", [True, False])
+def test_chunk_of_empty_strings_has_empty_bounds(tmp_path, dictionary):
+    # min and max are both "": zero bytes of bounds (once a memcpy from NULL, caught by UBSan)
+    t = Table([dict_column("s", "string", ["", None, ""])])
+    p = tmp_path / "e.parquet"
+    vpcflow.write_parquet(t, p, dictionary=dictionary)
+    st = pq.ParquetFile(p).metadata.row_group(0).column(0).statistics
+    assert st.has_min_max and st.min == "" and st.max == "" and st.null_count == 1
+    assert pq.read_table(p).column("s").to_pylist() == ["", None, ""]
+
+
 # ---------------------------------------------------------------------------
 # bloom filters
 # ---------------------------------------------------------------------------

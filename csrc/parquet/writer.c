@@ -402,7 +402,7 @@ static vf_status describe_chunk(pq_writer *w, int c, int64_t start, int64_t nrow
         if (k->has_minmax) {
             uint8_t *mm = vf_arena_alloc(a, k->minmax.len);
             if (!mm) return VF_ENOMEM;
-            memcpy(mm, k->minmax.p, k->minmax.len);
+            if (k->minmax.len) memcpy(mm, k->minmax.p, k->minmax.len); /* both bounds may be empty strings */
             s->min_value = (pq_bytes){mm, k->min_len};
             s->max_value = (pq_bytes){mm + k->min_len, k->minmax.len - k->min_len};
             if (col->sort == PQ_WS_I32 || col->sort == PQ_WS_I64 || col->sort == PQ_WS_BOOL) {
