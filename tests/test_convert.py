@@ -137,6 +137,37 @@ def test_new_inputs_are_added_and_compacted(tmp_path):
         assert np.all(np.diff(s) >= 0)
 
 
+def test_parsed_manifest_is_reused_only_while_nothing_changed(tmp_path):
+    from vpcflow.dataset import _committed_state as state
+    from vpcflow.manifest import Manifest
+
+    logs, dest = tmp_path / "logs", tmp_path / "flows"
+    write_sample(logs / "a", records=4000, seed=1)
+    vpcflow.convert(logs, dest, progress=False, compact_after=False)
+    first = state(str(dest))
+    assert state(str(dest)) is first  # unchanged: parsed once
+    assert vpcflow.dataset(dest).to_table().num_rows == 4000
+    # a new batch appends to the manifest: parsed again, the new rows are seen
+    write_sample(logs / "b", records=3000, seed=2)
+    vpcflow.convert(logs, dest, progress=False, compact_after=False)
+    second = state(str(dest))
+    assert second is not first and len(second.files) > len(first.files)
+    assert vpcflow.dataset(dest).to_table().num_rows == 7000
+    # compaction replaces files: the scan sees exactly the live ones
+    vpcflow.compact(dest)
+    third = state(str(dest))
+    assert set(third.files) == set(Manifest.peek(str(dest)).files) != set(second.files)
+    assert vpcflow.dataset(dest).to_table().num_rows == 7000
+    # a transaction in flight (here: abandoned) bypasses the cache, so recovery runs as before
+    assert state(str(dest)) is third
+    txn = Manifest.open(str(dest), create=False).begin("batch", {})
+    assert os.path.exists(txn.journal)
+    fourth = state(str(dest))
+    assert fourth is not third and fourth == third
+    assert not os.path.exists(txn.journal)  # rolled back by the opening
+    assert state(str(dest)) is third  # the committed state never changed: the cached one still holds
+
+
 def test_bad_lines_raise_without_committing_or_are_counted(tmp_path, samples_dir):
     src = samples_dir / "flowlogs-reader-v5-alphabetical-with-bogus-line.log"
     dest = tmp_path / "flows"

@@ -362,6 +362,26 @@ def test_statistics_of_every_type_bound_the_values(tmp_path):
             assert st.min == min(vals) or st.min == 0, col.name
 
 
+@pytest.mark.parametrize("name", FLAT + sorted(NESTED))
+def test_column_statistics_and_chunk_sizes_agree_with_the_row_group_descriptions(name):
+    """The planner's bulk calls give what the per-row-group descriptions give (decimals included)."""
+    f = vpcflow.ParquetFile(DATA / name)
+    sizes = f.chunk_sizes()
+    assert sizes.shape == (f.num_row_groups, len(f.schema))
+    for i, rg in enumerate(f.row_groups()):
+        assert sizes[i].tolist() == [c.total_compressed_size for c in rg.columns]
+    for j, leaf in enumerate(f.schema):
+        got = f.column_statistics(leaf.name)
+        assert got == f.column_statistics(j)
+        want = []
+        for rg in f.row_groups():
+            st = rg.columns[j].statistics
+            want.append(None if st is None else (st.min, st.max, st.null_count))
+        # NaN bounds are reported as None by both; compare with NaN-safe equality
+        assert [None if w is None else tuple("nan" if x != x else x for x in w) for w in got] == \
+               [None if w is None else tuple("nan" if x != x else x for x in w) for w in want], leaf.name
+
+
 def test_dictionary_that_falls_back_to_plain_mid_chunk(tmp_path):
     n = 200_000
     words = pa.array([f"value-{i}" for i in range(n)])

@@ -126,3 +126,31 @@ def test_recipes_take_threads(t):
         assert (recipes.top_host_pairs(t, n=4, threads=threads).to_pylist()
                 == recipes.top_host_pairs(t, n=4).to_pylist())
         assert (recipes.accepted_tcp(t, threads=threads).to_pylist() == recipes.accepted_tcp(t).to_pylist())
+
+
+def test_integer_page_bounds_test_agrees_with_the_general_pruning_rules():
+    """The planner's fast test of a page's integer bounds keeps a page exactly when the general
+    outcome rules say the comparison can be true there."""
+    import itertools
+    import random
+
+    from vpcflow.dataset import _int_bound_test
+    from vpcflow.prune import ColumnStats, outcomes
+
+    rng = random.Random(5)
+    ops = ["==", "<", "<=", ">", ">="]
+    assert _int_bound_test(vf.col("start") == "x") is None
+    assert _int_bound_test(vf.col("start").is_null()) is None
+    assert _int_bound_test((vf.col("start") > 1) & (vf.col("start") < 5)) is None
+    for op, flipped in itertools.product(ops, [False, True]):
+        for _ in range(200):
+            lo = rng.randint(-5, 5)
+            hi = lo + rng.randint(0, 4)
+            v = rng.randint(-8, 10)
+            c, lit = vf.col("start"), vf.lit(v)
+            e = {"==": lambda a, b: a == b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+                 ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[op](*((lit, c) if flipped else (c, lit)))
+            fast = _int_bound_test(e)
+            assert fast is not None
+            st = ColumnStats(lo, hi, rng.randint(0, 3), 10)
+            assert fast(lo, hi) == ("T" in outcomes(e, lambda name: st)), (repr(e), lo, hi)

@@ -39,6 +39,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from . import expr as E
 from .errors import QueryError
 from .manifest import DIRNAME, Manifest
@@ -208,6 +210,7 @@ class Dataset:
         self._declared: list[tuple[str, str]] | None = None
         self._files = self._discover(source, partitioning)
         self._schema: list[tuple[str, str]] | None = None
+        self._types: dict[str, str] | None = None
 
     def _discover(self, source: Any, partitioning: bool) -> list[_File]:
         roots = [source] if isinstance(source, (str, os.PathLike)) else list(source)
@@ -215,15 +218,15 @@ class Dataset:
         for r in roots:
             r = os.fspath(r)
             if os.path.isdir(r) and os.path.exists(os.path.join(r, DIRNAME, "manifest.jsonl")):
-                m = _open_manifest(r)
-                self._partition_by = m.partition_by
-                self._declared = list(m.columns) or None
-                for rel in sorted(m.files):
+                state = _committed_state(r)
+                self._partition_by = state.partition_by
+                self._declared = list(state.columns) or None
+                for rel in state.files:
                     path = os.path.join(r, rel)
                     _await_roll_forward(path)
                     parts = _hive(path, r) if partitioning else {}
                     f = _File(path, parts, os.path.getsize(path))
-                    f.time_bounds = _partition_time_bounds(parts, m.partition_by)
+                    f.time_bounds = _partition_time_bounds(parts, state.partition_by)
                     out.append(f)
                 continue
             for path, root in find_parquet_files(r):
@@ -335,7 +338,9 @@ class Dataset:
 
     # -- planning ------------------------------------------------------------------
     def _column_type(self, name: str) -> str | None:
-        return self.schema.get(name)
+        if self._types is None:
+            self._types = self.schema
+        return self._types.get(name)
 
     def _plan(self, columns: list[str] | None, filters: list[E.Expr]) -> "_Plan":
         t0 = time.perf_counter()
@@ -358,7 +363,7 @@ class Dataset:
                 plan.row_plans.append(None)
                 md = pf.metadata
                 rep.row_groups += md.num_row_groups
-                rep.bytes_planned += self._chunk_bytes(pf, range(md.num_row_groups), columns)
+                rep.bytes_planned += int(self._chunk_bytes(pf, columns).sum())
                 continue
             plan.row_plans.append(self._plan_file(pf, f, cond, names, columns, rep))
         rep.seconds = time.perf_counter() - t0
@@ -386,20 +391,21 @@ class Dataset:
         out = []
         md = pf.metadata
         file_cols = {c.name for c in md.schema}
+        rg_rows = md.row_group_rows
+        chunk_bytes = self._chunk_bytes(pf, columns)
         for i in range(md.num_row_groups):
-            rg = pf.row_group(i)
             rep.row_groups += 1
-            nrows = rg.num_rows
+            nrows = rg_rows[i]
 
-            def stats(name: str, rg=rg, nrows=nrows) -> ColumnStats | None:
+            def stats(name: str, i=i, nrows=nrows) -> ColumnStats | None:
                 if name in f.partitions or (name == "start" and name not in file_cols):
                     return file_stats(name)
                 if name not in file_cols:
                     return ColumnStats(None, None, nrows, nrows) if name in names else None  # all null here
-                st = rg.column(name).statistics
+                st = pf.column_statistics(name)[i]
                 if st is None:
                     return None
-                return ColumnStats(st.min, st.max, st.null_count, nrows)
+                return ColumnStats(st[0], st[1], st[2], nrows)
 
             def bloom(name: str, values: list, i=i) -> bool:
                 if name not in file_cols:
@@ -414,7 +420,7 @@ class Dataset:
                 rep.row_groups_bloom_skipped += 1
                 continue
             ranges = self._page_ranges(pf, i, nrows, cond, file_cols, rep)
-            rep.bytes_planned += self._chunk_bytes(pf, [i], columns)
+            rep.bytes_planned += int(chunk_bytes[i])
             out.append((i, None if ranges is None else ranges.ranges))
         return out
 
@@ -433,8 +439,13 @@ class Dataset:
             if not pages or any(p.first_row_index is None for p in pages):
                 continue
             keep = []
+            fast = _int_bound_test(part)
             for j, p in enumerate(pages):
                 stop = pages[j + 1].first_row_index if j + 1 < len(pages) else nrows
+                if fast is not None and type(p.min) is int and type(p.max) is int and not p.null_page:
+                    if fast(p.min, p.max):
+                        keep.append((p.first_row_index, stop))
+                    continue
                 n = stop - p.first_row_index
                 nulls = p.null_count if p.null_count is not None else (n if p.null_page else None)
                 s = ColumnStats(None if p.null_page else p.min, None if p.null_page else p.max, nulls, n)
@@ -450,13 +461,13 @@ class Dataset:
         return result
 
     @staticmethod
-    def _chunk_bytes(pf: ParquetFile, rgs: Iterable[int], columns: list[str] | None) -> int:
-        total = 0
-        for i in rgs:
-            for c in pf.row_group(i).columns:
-                if columns is None or c.name in columns:
-                    total += c.total_compressed_size
-        return total
+    def _chunk_bytes(pf: ParquetFile, columns: list[str] | None) -> "np.ndarray":
+        """Compressed bytes of the wanted columns, per row group."""
+        sizes = pf.chunk_sizes()
+        if columns is not None:
+            want = set(columns)
+            sizes = sizes[:, [j for j, c in enumerate(pf.schema) if c.name in want]]
+        return sizes.sum(axis=1)
 
     def _scan(self, columns: list[str] | None, filters: list[E.Expr], threads: int) -> Table:
         t0 = time.perf_counter()
@@ -511,6 +522,32 @@ class _Plan:
         return self.report.describe_lines()
 
 
+_BOUND_TESTS = {
+    "==": lambda v: lambda lo, hi: lo <= v <= hi,
+    "<": lambda v: lambda lo, hi: lo < v,
+    "<=": lambda v: lambda lo, hi: lo <= v,
+    ">": lambda v: lambda lo, hi: hi > v,
+    ">=": lambda v: lambda lo, hi: hi >= v,
+}
+_FLIPPED = {"==": "==", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _int_bound_test(part: E.Expr) -> Any:
+    """For ``column OP integer`` (either side), a test of a page's integer (min, max): whether some
+    value in it can satisfy the comparison, as :func:`~vpcflow.prune.outcomes` would judge it;
+    None for any other condition (judged the general way)."""
+    while isinstance(part, E.Alias):
+        part = part.arg
+    if not isinstance(part, E.Cmp) or part.op not in _BOUND_TESTS:
+        return None
+    left, right, op = part.left, part.right, part.op
+    if isinstance(left, E.Lit):
+        left, right, op = right, left, _FLIPPED[op]
+    if not isinstance(left, E.Col) or not isinstance(right, E.Lit) or type(right.value) is not int:
+        return None
+    return _BOUND_TESTS[op](right.value)
+
+
 def _bloom_value(typ: str | None, v: Any) -> Any:
     """A literal as the file stores it: addresses as their canonical text."""
     if typ == "address" and isinstance(v, str):
@@ -518,6 +555,57 @@ def _bloom_value(typ: str | None, v: Any) -> Any:
 
         return canonical_address(v) or v
     return v
+
+
+@dataclass(frozen=True)
+class _State:
+    """What a scan needs of a manifest: its committed files (sorted) and declared schema."""
+
+    partition_by: str | None
+    columns: tuple[tuple[str, str], ...]
+    files: tuple[str, ...]
+
+
+# Parsed manifests by dataset root, with the (device, inode, size, mtime) of manifest.jsonl they were
+# parsed from.  The manifest only grows by appends, so an unchanged signature means unchanged
+# content; a pending transaction (a writer at work, or one that crashed) bypasses the cache, so that
+# recovery and the writer's lock are honoured exactly as without it.
+_STATE_CACHE: dict[str, tuple[tuple[int, int, int, int], _State]] = {}
+_STATE_CACHE_MAX = 32
+
+
+def _signature(path: str) -> tuple[int, int, int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _committed_state(root: str) -> _State:
+    """The committed state of ``root``'s manifest; parsed once while the manifest is unchanged
+    (a notebook re-running queries on a large dataset does not re-read every batch's record)."""
+    key = os.path.abspath(root)
+    mdir = os.path.join(root, DIRNAME)
+    path = os.path.join(mdir, "manifest.jsonl")
+    try:
+        sig = _signature(path)
+        quiet = not any(f.startswith("pending-") for f in os.listdir(mdir))
+    except OSError:
+        sig, quiet = None, False
+    hit = _STATE_CACHE.get(key)
+    if quiet and hit is not None and hit[0] == sig:
+        return hit[1]
+    m = _open_manifest(root)
+    state = _State(m.partition_by, tuple(m.columns), tuple(sorted(m.files)))
+    try:
+        # cached only when nothing appended while it was parsed (recovery or a writer): the state
+        # is then exactly that of the signature
+        unchanged = quiet and _signature(path) == sig
+    except OSError:
+        unchanged = False
+    if unchanged:
+        if len(_STATE_CACHE) >= _STATE_CACHE_MAX:
+            _STATE_CACHE.pop(next(iter(_STATE_CACHE)))
+        _STATE_CACHE[key] = (sig, state)
+    return state
 
 
 def _open_manifest(root: str) -> Manifest:

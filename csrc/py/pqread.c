@@ -323,6 +323,57 @@ static PyObject *py_pq_row_group(PyObject *m, PyObject *args) {
                          "columns", cols, "sorting_columns", sorting);
 }
 
+/* column_stats(handle, col) -> [None or (min, max, null_count)] per row group: what planning needs
+ * of one column in every row group, without building the full row-group descriptions. */
+static PyObject *py_pq_column_stats(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *cap, *col;
+    if (!PyArg_ParseTuple(args, "OO", &cap, &col)) return NULL;
+    const pq_file *f = get_file(cap);
+    if (!f) return NULL;
+    int c = get_leaf(f, col);
+    if (c < 0) return NULL;
+    const pq_leaf *l = &f->leaves[c];
+    PyObject *res = PyList_New(f->meta.n_row_groups);
+    for (int rg = 0; res && rg < f->meta.n_row_groups; rg++) {
+        PyObject *item;
+        const pq_row_group *g = &f->meta.row_groups[rg];
+        if (c >= g->n_columns || !g->columns[c].meta.has_statistics) {
+            item = Py_NewRef(Py_None);
+        } else {
+            pq_stats_typed s;
+            pq_chunk_stats(f, rg, c, &s);
+            PyObject *mn = s.has_min ? stat_value(l, s.kind, &s.min) : Py_NewRef(Py_None);
+            PyObject *mx = s.has_max ? stat_value(l, s.kind, &s.max) : Py_NewRef(Py_None);
+            PyObject *nulls = s.has_null_count ? PyLong_FromLongLong(s.null_count) : Py_NewRef(Py_None);
+            item = mn && mx && nulls ? PyTuple_Pack(3, mn, mx, nulls) : NULL;
+            Py_XDECREF(mn);
+            Py_XDECREF(mx);
+            Py_XDECREF(nulls);
+        }
+        if (!item) Py_CLEAR(res);
+        else PyList_SET_ITEM(res, rg, item);
+    }
+    return res;
+}
+
+/* chunk_sizes(handle) -> bytes: int64 total_compressed_size of every column chunk, row group by
+ * row group (n_row_groups x n_leaves, native order) */
+static PyObject *py_pq_chunk_sizes(PyObject *m, PyObject *cap) {
+    (void)m;
+    const pq_file *f = get_file(cap);
+    if (!f) return NULL;
+    int nrg = f->meta.n_row_groups, nc = f->nleaves;
+    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)nrg * nc * (Py_ssize_t)sizeof(int64_t));
+    if (!res) return NULL;
+    int64_t *out = (int64_t *)PyBytes_AS_STRING(res);
+    for (int rg = 0; rg < nrg; rg++) {
+        const pq_row_group *g = &f->meta.row_groups[rg];
+        for (int c = 0; c < nc; c++) out[(size_t)rg * nc + c] = c < g->n_columns ? g->columns[c].meta.total_compressed_size : 0;
+    }
+    return res;
+}
+
 /* ------------------------------------------------------------------ */
 /* page index and bloom filters                                        */
 /* ------------------------------------------------------------------ */
@@ -652,6 +703,9 @@ PyMethodDef vfpy_pqread_methods[] = {
     {"pq_open", py_pq_open, METH_VARARGS, "pq_open(buffer_or_None, name) -> handle (name is the path when no buffer)"},
     {"pq_metadata", py_pq_metadata, METH_O, "pq_metadata(handle) -> dict"},
     {"pq_row_group", py_pq_row_group, METH_VARARGS, "pq_row_group(handle, rg) -> dict"},
+    {"pq_column_stats", py_pq_column_stats, METH_VARARGS,
+     "pq_column_stats(handle, col) -> [None or (min, max, null_count)] per row group"},
+    {"pq_chunk_sizes", py_pq_chunk_sizes, METH_O, "pq_chunk_sizes(handle) -> int64 bytes, row groups x columns"},
     {"pq_page_index", py_pq_page_index, METH_VARARGS, "pq_page_index(handle, rg, col) -> None or list of pages"},
     {"pq_bloom", py_pq_bloom, METH_VARARGS, "pq_bloom(handle, rg, col, values) -> None (no filter) or bool"},
     {"pq_read", (PyCFunction)(void (*)(void))py_pq_read, METH_VARARGS | METH_KEYWORDS,
