@@ -287,9 +287,15 @@ class Query:
     def _pushdown(self) -> tuple[list[E.Expr], list[str] | None, tuple]:
         """(filters pushed into the scan, source columns needed or None for all, the remaining steps)."""
         pushed: list[E.Expr] = []
+        # the leading filters as they run: a null-key filter the aggregation absorbs (see
+        # _optimize) is not pushed, so the scan neither filters rows for it nor reads the other
+        # columns late for the rows it keeps
+        for step in _optimize(self._steps):
+            if not isinstance(step, _Filter):
+                break
+            pushed.append(step.cond)
         i = 0
         while i < len(self._steps) and isinstance(self._steps[i], _Filter):
-            pushed.append(self._steps[i].cond)
             i += 1
         needed: set[str] = set()
         projected = False
