@@ -708,8 +708,9 @@ def test_cli_info(tmp_path, capsys):
     assert "no PAR1 magic at the end" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("fraction", [0.0, 0.01, 0.3, 1.0])
-def test_read_plan_selected_is_read_plan_then_take(flows, fraction):
+@pytest.mark.parametrize("fraction,max_runs", [(0.0, 0.01), (0.01, 0.01), (0.01, 1.0), (0.2, 1.0), (0.3, 0.01),
+                                                (1.0, 0.01)])
+def test_read_plan_selected_is_read_plan_then_take(flows, fraction, max_runs):
     """Late materialisation gives what reading everything and then taking the picked rows gives."""
     table, path = flows
     f = vpcflow.ParquetFile(path)
@@ -726,7 +727,7 @@ def test_read_plan_selected_is_read_plan_then_take(flows, fraction):
         return pick
 
     t = vpcflow.pqread.read_plan_selected([f, g], plans, columns=cols + ["day"], filter_columns=["start", "day"],
-                                          select=select, partitions=[{"day": "1"}, {"day": "2"}])
+                                          select=select, partitions=[{"day": "1"}, {"day": "2"}], max_runs=max_runs)
     assert seen == [["start", "day"]]
     assert t.num_rows == len(pick) == t.report.rows
     exp = full.take(pick)

@@ -571,6 +571,10 @@ def _threads(threads: int | None) -> int:
 
 def _merge_ranges(ranges: Ranges) -> list[tuple[int, int]]:
     """Sorted, disjoint, non-empty (start, stop) pairs."""
+    if isinstance(ranges, list) and len(ranges) > 64:
+        a = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        if bool(np.all(a[:, 1] > a[:, 0])) and bool(np.all(a[1:, 0] > a[:-1, 1])):
+            return ranges  # already sorted, disjoint and non-empty (as late materialisation makes them)
     out: list[list[int]] = []
     for s, e in sorted((int(s), int(e)) for s, e in ranges):
         if e <= s:
@@ -690,14 +694,16 @@ def read_plan_selected(
     addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS,
     partitions: Sequence[Mapping[str, str | None]] | None = None,
     max_fraction: float = 0.25,
+    max_runs: float = 0.01,
 ) -> Table:
     """:func:`read_plan` of ``columns``, keeping only the rows ``select`` picks,
     reading the other columns of the picked rows only (late materialisation).
 
     The ``filter_columns`` (a subset of ``columns``) are read first, by the
     plans; ``select(table)`` gives the ascending row indices to keep.  When
-    they are few (at most ``max_fraction`` of the rows read), the other
-    columns are read for just those rows: each becomes a one-row range, so
+    they are few (at most ``max_fraction`` of the rows read) and clustered
+    (at most ``max_runs`` runs of consecutive rows per row read), the other
+    columns are read for just those rows: each run becomes a row range, so
     only the pages holding them are decompressed and only the dictionary
     entries they use are converted.  Otherwise the other columns are read
     by the same plans and every column is cut to the picked rows.
@@ -714,7 +720,11 @@ def read_plan_selected(
     sel = np.asarray(select(t1), dtype=np.int64)
     report = t1.report
     if rest and t1.num_rows:
-        if len(sel) <= max_fraction * t1.num_rows:
+        # Reading the other columns row range by row range pays when it skips pages: few picked
+        # rows in few runs.  Many short runs (a filter keeping 10% of rows scattered through every
+        # page) touch every page anyway, and cost a range each: then read by the plans and cut.
+        runs = 1 + int(np.count_nonzero(np.diff(sel) != 1)) if len(sel) else 0
+        if len(sel) <= max_fraction * t1.num_rows and runs <= max_runs * t1.num_rows:
             plans2 = _rows_plan(files, plans, sel)
             t2 = read_plan(files, plans2, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
             t1 = t1.take(sel)
@@ -761,14 +771,14 @@ def _rows_plan(files: Sequence[ParquetFile], plans: Sequence[FilePlan], sel: np.
     brk = np.flatnonzero((np.diff(fi) != 0) | (np.diff(gi) != 0) | (np.diff(rows) != 1)) + 1
     starts = np.concatenate([[0], brk])
     stops = np.concatenate([brk, [len(sel)]])
-    last: dict[tuple[int, int], list] = {}
-    for a, b in zip(starts.tolist(), stops.tolist()):
-        key = (int(fi[a]), int(gi[a]))
-        rng = last.get(key)
-        if rng is None:
-            rng = last[key] = []
-            out[key[0]].append((key[1], rng))
-        rng.append((int(rows[a]), int(rows[b - 1]) + 1))
+    lo, hi, f_run, g_run = rows[starts], rows[stops - 1] + 1, fi[starts], gi[starts]
+    # runs of one row group are adjacent (sel ascends, spans are in read order)
+    change = np.flatnonzero((np.diff(f_run) != 0) | (np.diff(g_run) != 0)) + 1
+    first = np.concatenate([[0], change]).tolist()
+    end = np.concatenate([change, [len(lo)]]).tolist()
+    lo_l, hi_l = lo.tolist(), hi.tolist()
+    for a, b in zip(first, end):
+        out[int(f_run[a])].append((int(g_run[a]), list(zip(lo_l[a:b], hi_l[a:b]))))
     return out
 
 
