@@ -734,3 +734,19 @@ def test_read_plan_selected_is_read_plan_then_take(flows, fraction, max_runs):
     for name in cols + ["day"]:
         assert t[name].tolist() == exp[name].tolist(), name
     assert t.report.row_groups_read == full.report.row_groups_read and t.report.files == 2
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.9])
+def test_read_plan_selected_uncut_keeps_every_row_when_most_are_picked(flows, fraction):
+    table, path = flows
+    f = vpcflow.ParquetFile(path)
+    plans = [None]
+    cols = ["bytes", "srcaddr", "start"]
+    full = vpcflow.pqread.read_plan([f], plans, columns=cols)
+    pick = np.flatnonzero(np.random.default_rng(3).random(full.num_rows) < fraction)
+    t = vpcflow.pqread.read_plan_selected([f], plans, columns=cols, filter_columns=["start"], select=lambda t: pick,
+                                          cut=False, max_runs=0.0)
+    want = full if len(pick) * 2 > full.num_rows else full.take(pick)  # over half picked: uncut
+    assert t.num_rows == want.num_rows == t.report.rows
+    for name in cols:
+        assert t[name].tolist() == want[name].tolist(), name

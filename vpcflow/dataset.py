@@ -492,7 +492,7 @@ class Dataset:
 
                 table = read_plan_selected(plan.files, plan.row_plans, columns=want, filter_columns=fcols,
                                            select=select, threads=threads, addresses=self._addresses,
-                                           partitions=parts)
+                                           partitions=parts, cut=False)  # the query runs the filter exactly
             else:
                 table = read_plan(plan.files, plan.row_plans, columns=cols, threads=threads,
                                   addresses=self._addresses, partitions=parts)

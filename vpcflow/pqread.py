@@ -695,6 +695,7 @@ def read_plan_selected(
     partitions: Sequence[Mapping[str, str | None]] | None = None,
     max_fraction: float = 0.25,
     max_runs: float = 0.01,
+    cut: bool = True,
 ) -> Table:
     """:func:`read_plan` of ``columns``, keeping only the rows ``select`` picks,
     reading the other columns of the picked rows only (late materialisation).
@@ -708,10 +709,16 @@ def read_plan_selected(
     entries they use are converted.  Otherwise the other columns are read
     by the same plans and every column is cut to the picked rows.
 
+    With ``cut=False`` the picked rows are only a hint: when most rows are
+    picked (over half) and the other columns are read by the plans, every
+    row read is returned, uncut (for a caller that runs the exact filter
+    itself: copying most rows would cost more than filtering them again).
+
     Returns:
         A Table of ``filter_columns`` then the other ``columns`` (as
         :func:`read_plan` orders them), holding the picked rows in plan
-        order; its report adds up both reads.
+        order (a superset of them with ``cut=False``); its report adds up
+        both reads.
     """
     t0 = time.perf_counter()
     first = list(dict.fromkeys(filter_columns))
@@ -730,14 +737,20 @@ def read_plan_selected(
             t1 = t1.take(sel)
         else:
             t2 = read_plan(files, plans, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
-            t1, t2 = t1.take(sel), t2.take(sel)
+            if cut or 2 * len(sel) <= t1.num_rows:
+                t1, t2 = t1.take(sel), t2.take(sel)
+            else:
+                sel = np.arange(t1.num_rows, dtype=np.int64)
         first_read = (report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total)
         report._add(t2.report)
         # the same files and row groups: counted once
         report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total = first_read
         cols = list(t1.columns) + [c for c in t2.columns if c.name not in t1.column_names]
     else:
-        t1 = t1.take(sel)
+        if cut or 2 * len(sel) <= t1.num_rows:
+            t1 = t1.take(sel)
+        else:
+            sel = np.arange(t1.num_rows, dtype=np.int64)
         cols = list(t1.columns)
     report.rows = len(sel)
     report.seconds = time.perf_counter() - t0
