@@ -333,3 +333,18 @@ def test_read_parquet_filter_prunes_and_matches_a_full_read(tmp_path, logs, pars
     # no address at all: bloom filters skip every row group they are asked about
     none = vpcflow.read_parquet(dest, filter=col("srcaddr") == "198.51.100.254")
     assert none.num_rows == 0 and none.report.row_groups_bloom_skipped > 0
+
+
+@pytest.mark.parametrize("span", [0, 1, 7_199, 65_535, 65_536, 200_000, 2**32 - 1, 2**32, 2**62])
+def test_stable_order_is_numpys_stable_argsort(span):
+    from vpcflow.convert import _stable_order
+
+    rng = np.random.default_rng(span % 1000)
+    key = 1_700_000_000 + rng.integers(0, span + 1, 50_000, dtype=np.int64) if span < 2**62 else \
+        rng.integers(-span, span, 50_000, dtype=np.int64)
+    key[::7] = key[0]  # many ties: stability matters
+    assert np.array_equal(_stable_order(key), np.argsort(key, kind="stable"))
+    sentinel = key.copy()
+    sentinel[::5] = np.iinfo(np.int64).min  # the null partition's key
+    assert np.array_equal(_stable_order(sentinel), np.argsort(sentinel, kind="stable"))
+    assert len(_stable_order(key[:0])) == 0
