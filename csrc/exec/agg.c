@@ -439,9 +439,9 @@ static void hashed_keys(const gplan *g, gwork *w, int64_t base, int n) {
 /* The pass over the rows                                              */
 /* ================================================================== */
 /* one aggregate's inputs for a morsel */
-static void agg_inputs(const gplan *g, const gagg *a, gwork *w, int64_t base, int n, aggin *in) {
+static void agg_inputs(const gplan *g, const gagg *a, gwork *w, int64_t base, int n, uint32_t gid_or, aggin *in) {
     const int64_t *sel = g->sel;
-    *in = (aggin){.n = n, .gid = w->gid, .sel = sel, .base = base};
+    *in = (aggin){.n = n, .gid = w->gid, .gid_or = gid_or, .sel = sel, .base = base};
     const vf_colview *kc = a->in == AIN_OKEY && a->c2 ? a->c2 : a->c; /* ARG_*: the order column */
     switch (a->in) {
     case AIN_NONE: return;
@@ -480,11 +480,12 @@ static void agg_morsel(gplan *g, gwork *w, int64_t base, int n) {
     const uint32_t *gid = w->gid;
     uint32_t any = 0;
     for (int i = 0; i < n; i++) any |= gid[i];
-    if (any < 64) { /* few groups: counts in 4 lanes, so that consecutive rows of a group do not wait on each other */
-        int64_t c[4][64] = {{0}};
-        for (int i = 0; i < n; i++) c[i & 3][gid[i]]++;
+    if (any < SMALL_G) { /* few groups: counts in lanes (aggop.h) */
+        int64_t c[LANES][SMALL_G] = {{0}};
+        for (int i = 0; i < n; i++) c[i % LANES][gid[i]]++;
         for (uint32_t k = 0; k <= any; k++) { /* any >= every id, but ids up to it need not exist */
-            int64_t r = c[0][k] + c[1][k] + c[2][k] + c[3][k];
+            int64_t r = 0;
+            for (int l = 0; l < LANES; l++) r += c[l][k];
             if (r) rows[k] += r;
         }
     } else {
@@ -494,7 +495,7 @@ static void agg_morsel(gplan *g, gwork *w, int64_t base, int n) {
         const gagg *A = &g->agg[a];
         if (A->op == VF_AGG_COUNT_ALL || (A->op == VF_AGG_COUNT && !A->ssize)) continue;
         aggin in;
-        agg_inputs(g, A, w, base, n, &in);
+        agg_inputs(g, A, w, base, n, any, &in);
         if (A->dset >= 0) {
             pvec *v = &t->dp[A->dset];
             if (!pvec_reserve(v, v->n + (size_t)n)) {

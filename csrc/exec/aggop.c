@@ -214,18 +214,7 @@ static void merge_corr(st_corr *d, const st_corr *s);
  * their own mean in a second pass (exact two-pass moments of the morsel),
  * and merged into the state with Chan's formula, as worker states are
  * merged.  Returns false (nothing done) when a group id is too large. */
-#define SMALL_G 64
-
-static bool small_groups(const aggin *in) {
-    uint32_t any = 0;
-    for (int i = 0; i < in->n; i++) any |= in->gid[i];
-    return any < SMALL_G;
-}
-
-/* Sums by group over LANES interleaved lanes (row i in lane i % LANES): the
- * additions of consecutive rows of one group then do not wait for each
- * other.  Lanes are added up at the end. */
-#define LANES 4
+static bool small_groups(const aggin *in) { return in->gid_or < SMALL_G; }
 
 static bool var_batched(st_var *s, const aggin *in) {
     if (!small_groups(in)) return false;

@@ -39,10 +39,18 @@ typedef struct gagg {
     int dset;               /* COUNT_DISTINCT: the index of its pair sets, else -1 */
 } gagg;
 
+/* A morsel with few groups (every group id below SMALL_G) is aggregated in
+ * LANES interleaved lanes (row i in lane i % LANES), so that the updates of
+ * consecutive rows of one group do not wait for each other; the lanes are
+ * added up at the end. */
+#define SMALL_G 64
+#define LANES 4
+
 /* one morsel of an aggregate's inputs */
 typedef struct aggin {
     int n;
     const uint32_t *gid;    /* the group of each row */
+    uint32_t gid_or;        /* the OR of every gid: at least the largest (computed once per morsel) */
     const int64_t *i;       /* AIN_I64 */
     const double *x, *y;    /* AIN_F64, AIN_XY */
     const uint64_t *k;      /* AIN_OKEY, AIN_BITS */
