@@ -52,13 +52,13 @@ Example:
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence, Union
 
 import numpy as np
 
 from . import _core
+from .reader import _threads
 from .table import Column, Table
 
 __all__ = ["Agg", "AGG_OPS", "check", "dict_lut", "evaluate", "filter", "group_agg", "topk"]
@@ -106,10 +106,6 @@ class Agg:
 
 
 AggLike = Union[Agg, tuple]
-
-
-def _threads(threads: int | None) -> int:
-    return threads if threads else (os.cpu_count() or 1)
 
 
 def _index(table: Table, c: ColumnRef) -> int:

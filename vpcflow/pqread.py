@@ -57,7 +57,7 @@ import os
 import re
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 from urllib.parse import unquote
 
@@ -65,6 +65,7 @@ import numpy as np
 
 from . import _core as _core
 from .errors import ParquetError
+from .reader import _threads
 from .table import Column, Table
 
 __all__ = [
@@ -561,14 +562,6 @@ class ParquetFile:
 # ---------------------------------------------------------------------------
 # reading: the one parallel call, and the files of a directory tree
 # ---------------------------------------------------------------------------
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        return os.cpu_count() or 1
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, not {threads!r}")
-    return threads
-
-
 def _merge_ranges(ranges: Ranges) -> list[tuple[int, int]]:
     """Sorted, disjoint, non-empty (start, stop) pairs."""
     if isinstance(ranges, list) and len(ranges) > 64:

@@ -26,16 +26,17 @@ answer.  Nulls sort last in both directions.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence, Union
 
 import numpy as np
 
 from . import _exec
 from . import expr as E
-from .compile import Compiler, KIND_DICT, _strip
+from .compile import Compiler, _strip
 from .errors import QueryError
+from .prune import conjuncts
+from .reader import _threads
 from .table import DICT_TYPES, Column, Table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -149,14 +150,6 @@ class _State:
             self.table = self.table.take(self.sel)
             self.sel = None
         return self.table
-
-
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        return os.cpu_count() or 1
-    if not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, not {threads!r}")
-    return threads
 
 
 def _evaluator(state: _State, threads: int):
@@ -510,7 +503,7 @@ def _optimize(steps: Sequence[Any]) -> tuple:
         dropped: list[str] = []
         for f in range(j, i):
             keep = []
-            for part in _conjuncts(out[f].cond):
+            for part in conjuncts(out[f].cond):
                 inner = _strip(part)
                 if (isinstance(inner, E.IsNull) and inner.negate and isinstance(_strip(inner.arg), E.Col)
                         and _strip(inner.arg).name in keys):  # type: ignore[union-attr]
@@ -526,13 +519,6 @@ def _optimize(steps: Sequence[Any]) -> tuple:
         if dropped:
             out[i] = _Aggregate(step.keys, step.aggs, tuple(step.drop_null) + tuple(dropped))
     return tuple(s for s in out if s is not None)
-
-
-def _conjuncts(e: E.Expr) -> list[E.Expr]:
-    inner = _strip(e)
-    if isinstance(inner, E.Logic) and inner.op == "&":
-        return _conjuncts(inner.left) + _conjuncts(inner.right)
-    return [e]
 
 
 def _dict_subset(c: Column, used: np.ndarray) -> tuple:

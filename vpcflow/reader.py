@@ -138,9 +138,10 @@ def expand_paths(paths: PathLike | Iterable[PathLike]) -> list[str]:
 
 
 def _threads(threads: int | None) -> int:
+    """``threads`` checked (a positive int; not a bool), or every core for None."""
     if threads is None:
         return os.cpu_count() or 1
-    if not isinstance(threads, int) or threads < 1:
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise ValueError(f"threads must be a positive integer, not {threads!r}")
     return threads
 
