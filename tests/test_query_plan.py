@@ -134,8 +134,8 @@ def test_integer_page_bounds_test_agrees_with_the_general_pruning_rules():
     import itertools
     import random
 
-    from vpcflow.dataset import _int_bound_test
     from vpcflow.prune import ColumnStats, outcomes
+    from vpcflow.prune import int_bound_test as _int_bound_test
 
     rng = random.Random(5)
     ops = ["==", "<", "<=", ">", ">="]

@@ -46,7 +46,7 @@ from .errors import QueryError
 from .manifest import DIRNAME, Manifest
 from .pqread import (DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, find_parquet_files, read_plan,
                      read_plan_selected)
-from .prune import ColumnStats, RowRanges, conjuncts, may_match, outcomes
+from .prune import ColumnStats, RowRanges, conjuncts, int_bound_test, may_match, outcomes
 from .table import Column, Table
 
 __all__ = ["dataset", "Dataset", "ScanReport", "is_parquet"]
@@ -439,7 +439,7 @@ class Dataset:
             if not pages or any(p.first_row_index is None for p in pages):
                 continue
             keep = []
-            fast = _int_bound_test(part)
+            fast = int_bound_test(part)
             for j, p in enumerate(pages):
                 stop = pages[j + 1].first_row_index if j + 1 < len(pages) else nrows
                 if fast is not None and type(p.min) is int and type(p.max) is int and not p.null_page:
@@ -522,32 +522,6 @@ class _Plan:
         return self.report.describe_lines()
 
 
-_BOUND_TESTS = {
-    "==": lambda v: lambda lo, hi: lo <= v <= hi,
-    "<": lambda v: lambda lo, hi: lo < v,
-    "<=": lambda v: lambda lo, hi: lo <= v,
-    ">": lambda v: lambda lo, hi: hi > v,
-    ">=": lambda v: lambda lo, hi: hi >= v,
-}
-_FLIPPED = {"==": "==", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-
-
-def _int_bound_test(part: E.Expr) -> Any:
-    """For ``column OP integer`` (either side), a test of a page's integer (min, max): whether some
-    value in it can satisfy the comparison, as :func:`~vpcflow.prune.outcomes` would judge it;
-    None for any other condition (judged the general way)."""
-    while isinstance(part, E.Alias):
-        part = part.arg
-    if not isinstance(part, E.Cmp) or part.op not in _BOUND_TESTS:
-        return None
-    left, right, op = part.left, part.right, part.op
-    if isinstance(left, E.Lit):
-        left, right, op = right, left, _FLIPPED[op]
-    if not isinstance(left, E.Col) or not isinstance(right, E.Lit) or type(right.value) is not int:
-        return None
-    return _BOUND_TESTS[op](right.value)
-
-
 def _bloom_value(typ: str | None, v: Any) -> Any:
     """A literal as the file stores it: addresses as their canonical text."""
     if typ == "address" and isinstance(v, str):
@@ -574,8 +548,15 @@ _STATE_CACHE: dict[str, tuple[tuple[int, int, int, int], _State]] = {}
 _STATE_CACHE_MAX = 32
 
 
-def _signature(path: str) -> tuple[int, int, int, int]:
-    st = os.stat(path)
+def _quiet_signature(mdir: str) -> tuple[int, int, int, int] | None:
+    """The (device, inode, size, mtime) of ``mdir``'s manifest.jsonl, or None while a transaction
+    is pending there (a writer at work, or one that crashed) or the manifest cannot be read."""
+    try:
+        if any(f.startswith("pending-") for f in os.listdir(mdir)):
+            return None
+        st = os.stat(os.path.join(mdir, "manifest.jsonl"))
+    except OSError:
+        return None
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -584,24 +565,15 @@ def _committed_state(root: str) -> _State:
     (a notebook re-running queries on a large dataset does not re-read every batch's record)."""
     key = os.path.abspath(root)
     mdir = os.path.join(root, DIRNAME)
-    path = os.path.join(mdir, "manifest.jsonl")
-    try:
-        sig = _signature(path)
-        quiet = not any(f.startswith("pending-") for f in os.listdir(mdir))
-    except OSError:
-        sig, quiet = None, False
+    sig = _quiet_signature(mdir)
     hit = _STATE_CACHE.get(key)
-    if quiet and hit is not None and hit[0] == sig:
+    if sig is not None and hit is not None and hit[0] == sig:
         return hit[1]
     m = _open_manifest(root)
     state = _State(m.partition_by, tuple(m.columns), tuple(sorted(m.files)))
-    try:
-        # cached only when nothing appended while it was parsed (recovery or a writer): the state
-        # is then exactly that of the signature
-        unchanged = quiet and _signature(path) == sig
-    except OSError:
-        unchanged = False
-    if unchanged:
+    # cached only when nothing appended while it was parsed (recovery or a writer): the state is
+    # then exactly that of the signature
+    if sig is not None and _quiet_signature(mdir) == sig:
         if len(_STATE_CACHE) >= _STATE_CACHE_MAX:
             _STATE_CACHE.pop(next(iter(_STATE_CACHE)))
         _STATE_CACHE[key] = (sig, state)

@@ -467,14 +467,14 @@ class ParquetFile:
             >>> vpcflow.ParquetFile(path).column_statistics("x")
             [(1, 3, 0), (7, 7, 1)]
         """
-        key = column if isinstance(column, str) else self._leaf(column).name
-        got = self._col_stats.get(key)
+        leaf = self._leaf(column)
+        got = self._col_stats.get(leaf.name)
         if got is None:
-            logical = self._leaf(column).logical
             got = _core.pq_column_stats(self._h, column)
-            if logical and logical.startswith("decimal("):
-                got = [None if s is None else (_decimal(s[0], logical), _decimal(s[1], logical), s[2]) for s in got]
-            self._col_stats[key] = got
+            if leaf.logical and leaf.logical.startswith("decimal("):
+                got = [None if s is None else (_decimal(s[0], leaf.logical), _decimal(s[1], leaf.logical), s[2])
+                       for s in got]
+            self._col_stats[leaf.name] = got
         return got
 
     def chunk_sizes(self) -> "np.ndarray":
@@ -719,33 +719,30 @@ def read_plan_selected(
     t1 = read_plan(files, plans, columns=first, threads=threads, addresses=addresses, partitions=partitions)
     sel = np.asarray(select(t1), dtype=np.int64)
     report = t1.report
+    keep_all = not cut and 2 * len(sel) > t1.num_rows  # most rows picked: hand them all over, uncut
     if rest and t1.num_rows:
         # Reading the other columns row range by row range pays when it skips pages: few picked
         # rows in few runs.  Many short runs (a filter keeping 10% of rows scattered through every
         # page) touch every page anyway, and cost a range each: then read by the plans and cut.
         runs = 1 + int(np.count_nonzero(np.diff(sel) != 1)) if len(sel) else 0
-        if len(sel) <= max_fraction * t1.num_rows and runs <= max_runs * t1.num_rows:
+        if not keep_all and len(sel) <= max_fraction * t1.num_rows and runs <= max_runs * t1.num_rows:
             plans2 = _rows_plan(files, plans, sel)
             t2 = read_plan(files, plans2, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
             t1 = t1.take(sel)
         else:
             t2 = read_plan(files, plans, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
-            if cut or 2 * len(sel) <= t1.num_rows:
+            if not keep_all:
                 t1, t2 = t1.take(sel), t2.take(sel)
-            else:
-                sel = np.arange(t1.num_rows, dtype=np.int64)
         first_read = (report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total)
         report._add(t2.report)
         # the same files and row groups: counted once
         report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total = first_read
         cols = list(t1.columns) + [c for c in t2.columns if c.name not in t1.column_names]
     else:
-        if cut or 2 * len(sel) <= t1.num_rows:
+        if not keep_all:
             t1 = t1.take(sel)
-        else:
-            sel = np.arange(t1.num_rows, dtype=np.int64)
         cols = list(t1.columns)
-    report.rows = len(sel)
+    report.rows = t1.num_rows
     report.seconds = time.perf_counter() - t0
     return Table(cols, report)
 

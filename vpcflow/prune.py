@@ -229,6 +229,30 @@ def _isin(e: E.IsIn, stats: StatsFn, bloom: BloomFn | None, column_type) -> froz
     return frozenset(res)
 
 
+def int_bound_test(part: E.Expr) -> Callable[[int, int], bool] | None:
+    """For ``column OP integer`` (either side, OP one of ``== < <= > >=``), a test of a part's
+    integer ``(min, max)``: whether the comparison can be true there, by the rules
+    :func:`outcomes` applies; None for any other condition.  The page-index planner judges
+    hundreds of pages with it without the general walk.
+
+    Example:
+        >>> from vpcflow import col
+        >>> test = int_bound_test(col("start") >= 100)
+        >>> test(0, 99), test(50, 150)
+        (False, True)
+    """
+    part = _unalias(part)
+    if not isinstance(part, E.Cmp) or part.op not in ("==", "<", "<=", ">", ">="):
+        return None
+    left, right, op = _unalias(part.left), _unalias(part.right), part.op
+    if isinstance(left, E.Lit):
+        left, right, op = right, left, _FLIP[op]
+    if not isinstance(left, E.Col) or not isinstance(right, E.Lit) or type(right.value) is not int:
+        return None
+    v = right.value
+    return lambda lo, hi: T in _cmp_outcomes(op, ColumnStats(lo, hi, 0, None), v)
+
+
 def _unalias(e: E.Expr) -> E.Expr:
     while isinstance(e, E.Alias):
         e = e.arg

@@ -264,7 +264,7 @@ class Query:
         """The plan, and for datasets what pruning saved (files, row groups, pages, bytes)."""
         lines = []
         if not isinstance(self._source, Table):
-            pushed, needed, _ = self._pushdown()
+            pushed, needed = self._pushdown()
             report = self._source._plan(needed, pushed)
             lines.extend(report.describe_lines())
         else:
@@ -277,8 +277,8 @@ class Query:
         return "vpcflow.Query\n" + self.explain()
 
     # -- planning ------------------------------------------------------
-    def _pushdown(self) -> tuple[list[E.Expr], list[str] | None, tuple]:
-        """(filters pushed into the scan, source columns needed or None for all, the remaining steps)."""
+    def _pushdown(self) -> tuple[list[E.Expr], list[str] | None]:
+        """(filters pushed into the scan, source columns needed or None for all)."""
         pushed: list[E.Expr] = []
         # the leading filters as they run: a null-key filter the aggregation absorbs (see
         # _optimize) is not pushed, so the scan neither filters rows for it nor reads the other
@@ -287,9 +287,6 @@ class Query:
             if not isinstance(step, _Filter):
                 break
             pushed.append(step.cond)
-        i = 0
-        while i < len(self._steps) and isinstance(self._steps[i], _Filter):
-            i += 1
         needed: set[str] = set()
         projected = False
         schema = self._source_columns()
@@ -308,7 +305,7 @@ class Query:
                 projected = True
                 break
         cols = [c for c in schema if c in needed] if projected else None
-        return pushed, cols, self._steps[i:]
+        return pushed, cols
 
     def _source_columns(self) -> list[str]:
         src = self._source
@@ -317,7 +314,7 @@ class Query:
     def _scan(self, threads: int) -> tuple[_State, tuple]:
         src = self._source
         if not isinstance(src, Table):
-            pushed, needed, _ = self._pushdown()
+            pushed, needed = self._pushdown()
             table = src._scan(needed, pushed, threads)
             # the scan prunes conservatively; every filter still runs exactly
             return _State(table), self._steps
