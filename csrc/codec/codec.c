@@ -136,6 +136,11 @@ static bool gz_next_member(vf_dstream *s, vf_error *err, vf_status *st) {
     s->member = s->fed = s->pos;
     s->in_member = true;
 #ifdef VF_HAVE_ISAL
+    /* isal_inflate_init leaves the state's buffers as they were, and a
+     * stream whose back-reference reaches before its start gets some of
+     * those bytes out before the error: zeroed, a damaged stream decodes to
+     * the same bytes whatever the heap held (and leaks none of it) */
+    memset(s->isal, 0, sizeof *s->isal);
     isal_inflate_init(s->isal);
     s->isal->crc_flag = ISAL_GZIP;
 #else
