@@ -121,6 +121,37 @@ def test_results_keep_only_the_dictionary_entries_they_use(t):
     assert one["srcaddr"].tolist() == [None, None] and len(one.column("srcaddr").dictionary) == 0
 
 
+def test_scan_that_cuts_to_the_filter_rows_is_not_filtered_again(t, tmp_path):
+    """A selective filter on a dataset reads its columns first and the others for the picked rows
+    only: those rows are exactly the filter's, so the query does not run it again.  A filter that
+    keeps most rows returns a superset, which the query filters exactly."""
+    path = tmp_path / "t.parquet"
+    vf.write_parquet(t, path, row_group_size=5000, page_rows=1000)
+    ds = vf.dataset(str(path))
+    rows = _py(t)
+    a = next(r["srcaddr"] for r in rows[12_000:] if r["srcaddr"] is not None)
+    cases = [
+        ((vf.col("srcaddr") == a) & (vf.col("start") > 11_000), True,
+         lambda r: r["srcaddr"] == a and r["start"] > 11_000),
+        (vf.col("bytes") > 100, False, lambda r: r["bytes"] is not None and r["bytes"] > 100),
+        (vf.col("start") >= 20_990, True, lambda r: r["start"] >= 20_990),
+    ]
+    for cond, filtered, keep in cases:
+        report = ds._scan(None, [cond], 1).report
+        assert report.filtered is filtered, cond
+        want = [r for r in rows if keep(r)]
+        assert want and ds.filter(cond).collect(1).to_pylist() == want
+        # later steps still run: a second filter, and an aggregation
+        got = ds.filter(cond).filter(vf.col("action") == "REJECT").collect(2).to_pylist()
+        assert got == [r for r in want if r["action"] == "REJECT"]
+        agg = ds.filter(cond).group_by("action").agg(vf.count().alias("n")).sort("action").collect()
+        counts: dict = defaultdict(int)
+        for r in want:
+            counts[r["action"]] += 1
+        assert agg.to_pylist() == [{"action": k, "n": counts[k]}
+                                   for k in sorted(counts, key=lambda k: (k is None, k))]
+
+
 def test_recipes_take_threads(t):
     for threads in (1, 2):
         assert (recipes.top_host_pairs(t, n=4, threads=threads).to_pylist()

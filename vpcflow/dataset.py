@@ -73,6 +73,8 @@ class ScanReport:
         bytes_total: bytes on disk of the dataset's files.
         bytes_read: bytes the scan touched (after the read).
         rows_read: rows returned by the scan, before the exact filter.
+        filtered: whether those rows are exactly the ones the filter keeps
+            (a superset otherwise, for the exact filter to cut).
         columns: the columns read.
         filter: the filter pushed down, or None.
         seconds: wall time of planning and reading.
@@ -92,6 +94,7 @@ class ScanReport:
     columns: list[str] | None = None
     filter: str | None = None
     seconds: float = 0.0
+    filtered: bool = False
 
     def describe_lines(self) -> list[str]:
         cols = "all" if self.columns is None else ", ".join(self.columns)
@@ -479,20 +482,26 @@ class Dataset:
             cond = None
             for f in filters:
                 cond = f if cond is None else (cond & f)
-            fcols = [c for c in want if cond is not None and c in cond.columns()]
-            if cond is not None and fcols and len(fcols) == len(cond.columns()) and len(want) > len(fcols):
+            ccols = set() if cond is None else cond.columns()
+            fcols = [c for c in want if c in ccols]
+            if fcols and len(fcols) == len(ccols) and len(want) > len(fcols):
                 # late materialisation: the filter's columns first, the others for the matching rows only
                 from . import _exec
                 from .compile import Compiler
+                picked: list[int] = []
 
                 def select(t: Table):
                     comp = Compiler(_conform(t, self, fcols))
                     prog = comp.condition(cond)
-                    return _exec.filter(comp.kernel_table(), prog, None, threads)
+                    sel = _exec.filter(comp.kernel_table(), prog, None, threads)
+                    picked.append(len(sel))
+                    return sel
 
                 table = read_plan_selected(plan.files, plan.row_plans, columns=want, filter_columns=fcols,
                                            select=select, threads=threads, addresses=self._addresses,
-                                           partitions=parts, cut=False)  # the query runs the filter exactly
+                                           partitions=parts, cut=False)
+                # cut to the picked rows (else a superset, for the query to filter exactly)
+                plan.report.filtered = table.num_rows == picked[0]
             else:
                 table = read_plan(plan.files, plan.row_plans, columns=cols, threads=threads,
                                   addresses=self._addresses, partitions=parts)

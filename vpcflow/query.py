@@ -256,7 +256,7 @@ class Query:
         """Run the query and return a Table (an HTML table in Jupyter)."""
         nthreads = _threads(threads)
         state, steps = self._scan(nthreads)
-        for step in _optimize(steps):
+        for step in steps:
             self._run(step, state, nthreads)
         return _compact_dictionaries(state.compact())
 
@@ -311,15 +311,20 @@ class Query:
         src = self._source
         return src.column_names if isinstance(src, Table) else src.column_names
 
-    def _scan(self, threads: int) -> tuple[_State, tuple]:
+    def _scan(self, threads: int) -> tuple[_State, list]:
+        """The scanned table, and the (optimized) steps still to run on it."""
         src = self._source
+        steps = _optimize(self._steps)
         if not isinstance(src, Table):
             pushed, needed = self._pushdown()
             table = src._scan(needed, pushed, threads)
-            # the scan prunes conservatively; every filter still runs exactly
-            return _State(table), self._steps
+            # the scan prunes conservatively and the pushed filters run again exactly, unless
+            # the scan already kept exactly their rows (late materialisation cuts to them)
+            if table.report.filtered:
+                steps = steps[len(pushed):]
+            return _State(table), steps
         self._pushdown()  # validates column names up front
-        return _State(src), self._steps
+        return _State(src), steps
 
     # -- steps -----------------------------------------------------------
     def _run(self, step: Any, st: _State, threads: int) -> None:
