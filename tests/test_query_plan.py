@@ -122,9 +122,10 @@ def test_results_keep_only_the_dictionary_entries_they_use(t):
 
 
 def test_scan_that_cuts_to_the_filter_rows_is_not_filtered_again(t, tmp_path):
-    """A selective filter on a dataset reads its columns first and the others for the picked rows
-    only: those rows are exactly the filter's, so the query does not run it again.  A filter that
-    keeps most rows returns a superset, which the query filters exactly."""
+    """A filter on a dataset reads its columns first and the others for the picked rows only: those
+    rows are exactly the filter's, so the query does not run it again.  When it keeps most rows,
+    the scan returns every row read and where the filter's rows are, and the query goes on from
+    there (again without filtering twice)."""
     path = tmp_path / "t.parquet"
     vf.write_parquet(t, path, row_group_size=5000, page_rows=1000)
     ds = vf.dataset(str(path))
@@ -137,9 +138,11 @@ def test_scan_that_cuts_to_the_filter_rows_is_not_filtered_again(t, tmp_path):
         (vf.col("start") >= 20_990, True, lambda r: r["start"] >= 20_990),
     ]
     for cond, filtered, keep in cases:
-        report = ds._scan(None, [cond], 1).report
-        assert report.filtered is filtered, cond
+        table, exact, where = ds._scan_selected(None, [cond], 1)
+        assert table.report.filtered is filtered and exact, cond
         want = [r for r in rows if keep(r)]
+        assert (where is None) is filtered
+        assert (table if where is None else table.take(where)).to_pylist() == want
         assert want and ds.filter(cond).collect(1).to_pylist() == want
         # later steps still run: a second filter, and an aggregation
         got = ds.filter(cond).filter(vf.col("action") == "REJECT").collect(2).to_pylist()

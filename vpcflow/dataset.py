@@ -473,8 +473,18 @@ class Dataset:
         return sizes.sum(axis=1)
 
     def _scan(self, columns: list[str] | None, filters: list[E.Expr], threads: int) -> Table:
+        return self._scan_selected(columns, filters, threads)[0]
+
+    def _scan_selected(self, columns: list[str] | None, filters: list[E.Expr],
+                       threads: int) -> tuple[Table, bool, "np.ndarray | None"]:
+        """The scan, whether the filters' rows are known exactly, and if so where they are.
+
+        Returns (table, exact, sel): when exact, the filters keep the rows of ``table`` at ``sel``
+        (every row when sel is None); otherwise ``table`` is a superset for the exact filter to cut.
+        """
         t0 = time.perf_counter()
         plan = self._plan(columns, filters)
+        exact, where = False, None
         cols = None if columns is None else [c for c in columns if c in self.schema]
         if plan.files:
             parts = plan.partitions if any(plan.partitions) else None
@@ -488,20 +498,23 @@ class Dataset:
                 # late materialisation: the filter's columns first, the others for the matching rows only
                 from . import _exec
                 from .compile import Compiler
-                picked: list[int] = []
+                picked: list[np.ndarray] = []
 
                 def select(t: Table):
                     comp = Compiler(_conform(t, self, fcols))
                     prog = comp.condition(cond)
                     sel = _exec.filter(comp.kernel_table(), prog, None, threads)
-                    picked.append(len(sel))
+                    picked.append(sel)
                     return sel
 
                 table = read_plan_selected(plan.files, plan.row_plans, columns=want, filter_columns=fcols,
                                            select=select, threads=threads, addresses=self._addresses,
                                            partitions=parts, cut=False)
-                # cut to the picked rows (else a superset, for the query to filter exactly)
-                plan.report.filtered = table.num_rows == picked[0]
+                # cut to the picked rows, or every row read when most are picked (then the picked
+                # ones are at picked[0]); the table is read in one order, so either way it is exact
+                exact = True
+                plan.report.filtered = table.num_rows == len(picked[0])
+                where = None if plan.report.filtered else picked[0]
             else:
                 table = read_plan(plan.files, plan.row_plans, columns=cols, threads=threads,
                                   addresses=self._addresses, partitions=parts)
@@ -513,11 +526,12 @@ class Dataset:
                 plan.report.pages_skipped = rr.pages_skipped
         else:
             table = _empty_table(self, cols)
+            exact = True  # no rows
         plan.report.rows_read = table.num_rows
         plan.report.seconds = time.perf_counter() - t0
         table = _conform(table, self, cols)
         table.report = plan.report
-        return table
+        return table, exact, where
 
 
 @dataclass

@@ -317,12 +317,14 @@ class Query:
         steps = _optimize(self._steps)
         if not isinstance(src, Table):
             pushed, needed = self._pushdown()
-            table = src._scan(needed, pushed, threads)
-            # the scan prunes conservatively and the pushed filters run again exactly, unless
-            # the scan already kept exactly their rows (late materialisation cuts to them)
-            if table.report.filtered:
+            table, exact, where = src._scan_selected(needed, pushed, threads)
+            # the scan prunes conservatively and the pushed filters run again exactly, unless the
+            # scan already knows their rows (late materialisation filtered the filter's columns)
+            state = _State(table)
+            if exact:
                 steps = steps[len(pushed):]
-            return _State(table), steps
+                state.sel = where
+            return state, steps
         self._pushdown()  # validates column names up front
         return _State(src), steps
 
