@@ -472,9 +472,6 @@ class Dataset:
             sizes = sizes[:, [j for j, c in enumerate(pf.schema) if c.name in want]]
         return sizes.sum(axis=1)
 
-    def _scan(self, columns: list[str] | None, filters: list[E.Expr], threads: int) -> Table:
-        return self._scan_selected(columns, filters, threads)[0]
-
     def _scan_selected(self, columns: list[str] | None, filters: list[E.Expr],
                        threads: int) -> tuple[Table, bool, "np.ndarray | None"]:
         """The scan, whether the filters' rows are known exactly, and if so where they are.

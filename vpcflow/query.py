@@ -311,7 +311,7 @@ class Query:
         src = self._source
         return src.column_names if isinstance(src, Table) else src.column_names
 
-    def _scan(self, threads: int) -> tuple[_State, list]:
+    def _scan(self, threads: int) -> tuple[_State, tuple]:
         """The scanned table, and the (optimized) steps still to run on it."""
         src = self._source
         steps = _optimize(self._steps)
