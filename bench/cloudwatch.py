@@ -45,7 +45,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from harness import cpu_seconds, machine_info, measure, status_kb  # noqa: E402
+from harness import cpu_seconds, machine_info, measure_engines, status_kb  # noqa: E402
 
 V2 = [("version", "INTEGER"), ("account_id", "VARCHAR"), ("interface_id", "VARCHAR"), ("srcaddr", "VARCHAR"),
       ("dstaddr", "VARCHAR"), ("srcport", "INTEGER"), ("dstport", "INTEGER"), ("protocol", "INTEGER"),
@@ -175,14 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{records:,} events in {data['payloads']:,} payloads ({EVENTS_PER_PAYLOAD:,} events each, plus control "
           f"messages), {data['files']} multi-member .json.gz files, {data['bytes'] / 1e6:.1f} MB "
           f"({data['json_bytes'] / 1e6:.1f} MB of JSON); {info['cpu_model']}")
-    runs = []
-    for threads in threads_list:
-        for engine in args.engines.split(","):
-            spec = {"engine": engine, "threads": threads, "repeat": repeat, "data": data}
-            res = measure(__file__, spec, args.max_bg)
-            runs.append({"engine": engine, "threads": threads, **res})
-            if "error" in res:
-                print(f"  {engine} t{threads}: ERROR {res['error']}")
+    runs = measure_engines(__file__, args.engines.split(","), threads_list, {"repeat": repeat, "data": data},
+                           args.max_bg)
     head = (f"{'engine':<10} {'thr':>3} {'best s':>8} {'Mev/s':>7} {'MB/s':>7} {'RSS MB':>7} {'time x':>7} "
             f"{'bg':>5}")
     print(head)

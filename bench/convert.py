@@ -44,7 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from harness import cpu_seconds, machine_info, measure, status_kb  # noqa: E402
+from harness import cpu_seconds, machine_info, measure_engines, status_kb  # noqa: E402
 
 V2_COLUMNS = [("version", "int32"), ("account_id", "string"), ("interface_id", "string"),
               ("srcaddr", "string"), ("dstaddr", "string"), ("srcport", "int32"), ("dstport", "int32"),
@@ -182,16 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     data = ensure_data(Path(args.data), records, args.seed)
     info = machine_info()
     threads_list = sorted({1, os.cpu_count() or 1})
-    runs = []
     print(f"{records:,} records in {data['files']} .log.gz objects, {data['bytes'] / 1e6:.1f} MB "
           f"({data['text_bytes'] / 1e6:.1f} MB of text); codec {args.codec}; {info['cpu_model']}")
-    for threads in threads_list:
-        for engine in args.engines.split(","):
-            spec = {"engine": engine, "threads": threads, "repeat": repeat, "data": data, "codec": args.codec}
-            res = measure(__file__, spec, args.max_bg)
-            runs.append({"engine": engine, "threads": threads, **res})
-            if "error" in res:
-                print(f"  {engine} t{threads}: ERROR {res['error']}")
+    runs = measure_engines(__file__, args.engines.split(","), threads_list, {"repeat": repeat, "data": data, "codec": args.codec},
+                           args.max_bg)
     head = (f"{'engine':<14} {'thr':>3} {'best s':>8} {'Mrows/s':>8} {'MB/s':>7} {'out MB':>8} {'files':>5} "
             f"{'RSS MB':>7} {'time x':>7} {'size x':>7} {'bg':>5}")
     print(head)

@@ -96,6 +96,20 @@ def measure(script: str, spec: dict, max_bg: float, tries: int = 3) -> dict:
     return {**best, "tries": n}
 
 
+def measure_engines(script: str, engines: list[str], threads_list: list[int], spec: dict,
+                    max_bg: float) -> list[dict]:
+    """:func:`measure` of every engine at every thread count (``spec`` plus ``engine`` and
+    ``threads``): one result dict each, tagged with both; errors are printed as they come."""
+    runs = []
+    for threads in threads_list:
+        for engine in engines:
+            res = measure(script, {**spec, "engine": engine, "threads": threads}, max_bg)
+            runs.append({"engine": engine, "threads": threads, **res})
+            if "error" in res:
+                print(f"  {engine} t{threads}: ERROR {res['error']}")
+    return runs
+
+
 def version(dist: str) -> str:
     from importlib import metadata
     try:
