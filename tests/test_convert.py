@@ -212,12 +212,17 @@ def test_peak_memory_is_bounded_by_the_budget(tmp_path):
 def test_convert_cli_reports(tmp_path, logs, parsed):
     dest = tmp_path / "flows"
     r = subprocess.run([sys.executable, "-m", "vpcflow", "convert", str(logs), str(dest), "--partition-by", "hour",
-                        "--compression", "snappy"], capture_output=True, text=True, check=True)
+                        "--compression", "snappy", "--int-encoding", "delta"], capture_output=True, text=True,
+                       check=True)
     n = len(vpcflow.reader.expand_paths(logs))
     assert f"{n} input files, {parsed.num_rows:,} rows, 0 bad records" in r.stdout
     assert r.stderr == ""  # no progress bar when stderr is not a terminal
     codecs = {pq.ParquetFile(dest / f).metadata.row_group(0).column(0).compression for f in _parquet_files(dest)}
     assert codecs == {"SNAPPY"}
+    md = pq.ParquetFile(dest / _parquet_files(dest)[0]).metadata
+    names = [md.schema.column(i).name for i in range(md.num_columns)]
+    for name in ("srcport", "dstport", "packets", "bytes"):
+        assert "DELTA_BINARY_PACKED" in md.row_group(0).column(names.index(name)).encodings, name
     r2 = subprocess.run([sys.executable, "-m", "vpcflow", "convert", str(logs), str(dest), "--partition-by", "hour"],
                         capture_output=True, text=True, check=True)
     assert "skipped" in r2.stdout

@@ -186,7 +186,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     rep = convert(args.paths, args.dest, partition_by=by, compression=args.compression,
                   compression_level=args.level, threads=args.threads, memory_limit=_bytes(args.memory_limit),
                   row_group_size=args.row_group_size, fields=args.fields, on_error=args.on_error, force=args.force,
-                  progress=False if args.quiet else None, compact_after=not args.no_compact, **_selection(args))
+                  progress=False if args.quiet else None, compact_after=not args.no_compact,
+                  int_encoding=args.int_encoding, **_selection(args))
     print(rep)
     return 0
 
@@ -328,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--threads", type=int, default=None)
     c.add_argument("--memory-limit", default="1G", dest="memory_limit", help="peak memory budget (default 1G)")
     c.add_argument("--row-group-size", type=int, default=1_000_000, dest="row_group_size")
+    c.add_argument("--int-encoding", choices=("auto", "plain", "delta"), default="auto", dest="int_encoding",
+                   help="integer columns: the smaller of PLAIN and DELTA_BINARY_PACKED (auto), or one of them; "
+                        "delta reads 2-4x faster, files about 10%% larger")
     c.add_argument("--fields", help="fields of header-less input: a LogFormat string or space-separated names")
     c.add_argument("--on-error", choices=("raise", "skip"), default="raise", dest="on_error")
     c.add_argument("--force", action="store_true", help="convert inputs the manifest says were converted")
