@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 const char *vf_status_name(vf_status s) {
     switch (s) {
@@ -78,6 +79,20 @@ void vf_copy_text(char *dst, size_t cap, const char *s, size_t n) {
 void *vf_malloc_n(size_t n, size_t sz) {
     if (sz && n > SIZE_MAX / sz) return NULL;
     return malloc(n && sz ? n * sz : 1);
+}
+
+#define VF_HUGE_PAGE ((size_t)2 << 20)
+void *vf_malloc_rows(size_t n, size_t sz) {
+    if (sz && n > SIZE_MAX / 2 / sz) return NULL;
+    size_t bytes = n * sz;
+    if (bytes < VF_HUGE_PAGE) return malloc(bytes ? bytes : 1);
+    void *p = NULL;
+    size_t rounded = (bytes + VF_HUGE_PAGE - 1) & ~(VF_HUGE_PAGE - 1);
+    if (posix_memalign(&p, VF_HUGE_PAGE, rounded) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, rounded, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+#endif
+    return p;
 }
 
 void *vf_calloc_n(size_t n, size_t sz) {

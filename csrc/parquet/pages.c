@@ -430,10 +430,11 @@ static vf_status decode_levels(chunk *c, const page *pg, size_t n, uint8_t *vali
 /* pages                                                               */
 /* ================================================================== */
 /* n rows of a page as output values and validity at vals/valid. */
-static vf_status decode_rows(chunk *c, const page *pg, size_t n, uint8_t *vals, uint8_t *valid) {
+static vf_status decode_rows(chunk *c, const page *pg, size_t n, uint8_t *vals, uint8_t *valid, size_t *nn_out) {
     size_t nn = 0;
     vf_status st = decode_levels(c, pg, n, valid, &nn);
     if (st != VF_OK) return st;
+    *nn_out = nn;
     if ((st = decode_values(c, pg, nn, vals)) != VF_OK) return st;
     spread(vals, valid, n, nn, c->ow, c->conv == CONV_BYTES ? -1 : 0);
     return VF_OK;
@@ -621,6 +622,9 @@ static vf_status copy_wanted(chunk *c, int64_t p0, int64_t p1, const uint8_t *va
             uint8_t *dst = j->values + (size_t)o * c->ow;
             memcpy(dst, vals + (size_t)(a - p0) * c->ow, (size_t)(b - a) * c->ow);
             if (j->valid) memcpy(j->valid + o, valid + (a - p0), (size_t)(b - a));
+            int64_t ok = 0;
+            for (int64_t i = a - p0; i < b - p0; i++) ok += valid[i];
+            c->j->nulls += (b - a) - ok;
             if (lazy) {
                 vf_status st = map_lazy(c, (int32_t *)(void *)dst, (size_t)(b - a));
                 if (st != VF_OK) return st;
@@ -659,14 +663,17 @@ static vf_status read_data_page(chunk *c, const pq_page_header *h, const uint8_t
         uint8_t *valid = c->j->valid ? c->j->valid + out_row : NULL;
         if (!valid && c->l->max_def > 0 && !(valid = scratch(&c->s->valid, (size_t)n, 1))) return oom(c);
         uint8_t *dst = c->j->values + (size_t)out_row * c->ow;
-        st = decode_rows(c, &pg, (size_t)n, dst, valid);
+        size_t nn;
+        st = decode_rows(c, &pg, (size_t)n, dst, valid, &nn);
+        if (st == VF_OK) c->j->nulls += n - (int64_t)nn;
         if (st == VF_OK && lazy) st = map_lazy(c, (int32_t *)(void *)dst, (size_t)n);
         return st;
     }
     int64_t m = rows_needed(c, pg.encoding, p0, p0 + n);
     uint8_t *vals = scratch(&c->s->part, (size_t)m, c->ow), *valid = vals ? scratch(&c->s->valid, (size_t)m, 1) : NULL;
     if (!valid) return oom(c);
-    st = decode_rows(c, &pg, (size_t)m, vals, valid);
+    size_t nn;
+    st = decode_rows(c, &pg, (size_t)m, vals, valid, &nn);
     if (st == VF_OK) st = copy_wanted(c, p0, p0 + m, vals, valid, lazy);
     return st;
 }

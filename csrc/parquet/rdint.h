@@ -63,6 +63,7 @@ typedef struct pq_chunk_job {
     /* results */
     vf_dict *dict;            /* dictionary columns: the chunk's dictionary (the caller frees it) */
     bool not_addr;            /* ADDR: a value is not an address (the chunk stopped there) */
+    int64_t nulls;            /* null output rows written */
     int64_t pages_read, pages_skipped, bytes_read;
 } pq_chunk_job;
 

@@ -25,7 +25,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <sys/mman.h>
 
 static const char *const default_addr_columns[] = {"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"};
 
@@ -56,6 +55,7 @@ typedef struct rg_sel {
 
 typedef struct unit {
     vf_dict *dict;
+    int64_t nulls;       /* null rows written */
     int64_t pages_read, pages_skipped, bytes_read;
 } unit;
 
@@ -242,31 +242,13 @@ static vf_status plan_rows(plan *p, vf_error *err) {
     return VF_OK;
 }
 
-/* An output array (freed with free(): NumPy adopts it).  Large ones are
- * aligned to 2 MiB and marked for transparent huge pages: a fresh array is
- * otherwise touched one 4 KiB page fault at a time, which costs as much as
- * decoding into it. */
-#define HUGE_PAGE ((size_t)2 << 20)
-static void *alloc_out(size_t n, size_t w) {
-    if (w && n > SIZE_MAX / 2 / w) return NULL;
-    size_t bytes = n * w;
-    if (bytes < HUGE_PAGE) return malloc(bytes ? bytes : 1);
-    void *p = NULL;
-    size_t rounded = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    if (posix_memalign(&p, HUGE_PAGE, rounded) != 0) return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, rounded, MADV_HUGEPAGE); /* advice only: failure changes nothing */
-#endif
-    return p;
-}
-
 static vf_status plan_alloc(plan *p, vf_error *err) {
     p->units = vf_calloc_n(p->nrgs * (size_t)p->ncols, sizeof *p->units);
     if (!p->units) return vf_fail(err, VF_ENOMEM, "out of memory");
     for (int c = 0; c < p->ncols; c++) {
         out_col *oc = &p->cols[c];
-        oc->values = alloc_out((size_t)p->nrows, vf_type_width(oc->type));
-        if (oc->nullable && !vf_type_is_dict(oc->type)) oc->valid = alloc_out((size_t)p->nrows, 1);
+        oc->values = vf_malloc_rows((size_t)p->nrows, vf_type_width(oc->type));
+        if (oc->nullable && !vf_type_is_dict(oc->type)) oc->valid = vf_malloc_rows((size_t)p->nrows, 1);
         if (!oc->values || (oc->nullable && !vf_type_is_dict(oc->type) && !oc->valid))
             return vf_fail(err, VF_ENOMEM, "out of memory for %lld rows of column '%s'", (long long)p->nrows, oc->name);
     }
@@ -300,6 +282,7 @@ static void run_unit(void *ctx, size_t i, int worker) {
     if (leaf < 0) { /* the file lacks the column: nulls */
         memset(vals, vf_type_is_dict(oc->type) ? 0xff : 0, (size_t)r->nrows * w);
         if (valid) memset(valid, 0, (size_t)r->nrows);
+        p->units[i].nulls = r->nrows;
         return;
     }
     pq_chunk_job j = {.f = p->req[r->file].file, .rg = r->rg, .leaf = leaf, .vtype = oc->type, .ranges = r->ranges,
@@ -309,6 +292,7 @@ static void run_unit(void *ctx, size_t i, int worker) {
     vf_status st = pq_read_chunk(&j, &p->scratch[worker], &e);
     unit *u = &p->units[i];
     u->dict = j.dict;
+    u->nulls = j.nulls;
     u->pages_read = j.pages_read;
     u->pages_skipped = j.pages_skipped;
     u->bytes_read = j.bytes_read;
@@ -404,14 +388,10 @@ static bool merge_dicts(plan *p, int c) {
     return oc->dict != NULL;
 }
 
-static int64_t count_nulls(const out_col *oc, int64_t n) {
+/* The column's nulls, as its units counted them while decoding. */
+static int64_t count_nulls(const plan *p, int c) {
     int64_t k = 0;
-    if (vf_type_is_dict(oc->type)) {
-        const int32_t *codes = (const int32_t *)(const void *)oc->values;
-        for (int64_t i = 0; i < n; i++) k += codes[i] < 0;
-    } else if (oc->valid) {
-        for (int64_t i = 0; i < n; i++) k += oc->valid[i] == 0;
-    }
+    for (size_t r = 0; r < p->nrgs; r++) k += p->units[r * (size_t)p->ncols + (size_t)c].nulls;
     return k;
 }
 
@@ -427,7 +407,7 @@ static void finish_column(void *ctx, size_t c, int worker) {
             fail_unit(p, SIZE_MAX, VF_ENOMEM, &e);
         }
     }
-    oc->nulls = count_nulls(oc, p->nrows);
+    oc->nulls = count_nulls(p, (int)c);
     if (oc->nulls == 0) {
         free(oc->valid);
         oc->valid = NULL;
