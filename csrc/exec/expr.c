@@ -967,10 +967,10 @@ typedef struct xjob {
     int64_t n;          /* rows of the selection */
     int workers;
     xrun run[VF_MAX_THREADS];
-    /* vf_filter: each worker's selected rows, and where each task's start in them */
-    vf_buf out[VF_MAX_THREADS];
-    int64_t *task_off, *task_cnt;
-    int *task_worker;
+    /* vf_filter: a byte per row of the selection (1: kept), each task's count, then its offset */
+    uint8_t *mask;
+    int64_t *task_cnt;
+    int64_t *out;
     /* vf_eval */
     void *values;
     uint8_t *valid;
@@ -994,54 +994,59 @@ static vf_status job_start(xjob *j, const vf_colview *cols, int ncols, int64_t n
 }
 
 static void job_end(xjob *j) {
-    for (int w = 0; w < j->workers; w++) {
-        xrun_free(&j->run[w]);
-        vf_buf_free(&j->out[w]);
-    }
-    free(j->task_off);
+    for (int w = 0; w < j->workers; w++) xrun_free(&j->run[w]);
+    free(j->mask);
+    free(j->task_cnt);
     prog_free(&j->prog);
 }
 
-static void filter_task(void *ctx, size_t t, int w) {
+/* A filter in two passes, so the selection is written once, straight into
+ * its final array: each task evaluates its rows into the mask and counts
+ * the kept ones; then, at the offsets the counts give, it writes their
+ * indices. */
+static void mask_task(void *ctx, size_t t, int w) {
     xjob *j = ctx;
-    int64_t lo = (int64_t)t * VF_TASK, hi = lo + VF_TASK < j->n ? lo + VF_TASK : j->n;
-    vf_buf *b = &j->out[w];
-    if (!vf_buf_reserve(b, (size_t)(hi - lo) * 8)) return; /* oom is sticky: reported after the run */
-    j->task_worker[t] = w;
-    j->task_off[t] = (int64_t)(b->len / 8);
-    int64_t *out = (int64_t *)b->p + b->len / 8, k = 0;
+    int64_t lo = (int64_t)t * VF_TASK, hi = lo + VF_TASK < j->n ? lo + VF_TASK : j->n, k = 0;
     for (int64_t base = lo; base < hi; base += VF_MORSEL) {
         int n = (int)(hi - base < VF_MORSEL ? hi - base : VF_MORSEL);
         xvec *x = (xvec *)run_morsel(&j->run[w], j->sel, base, n);
         to_kind(&j->run[w], x, VF_XK_BOOL); /* an INT program: non-zero is true */
         const uint8_t *m = x->v;
-        /* branch-free: write every row, advance past the selected ones */
-        if (j->sel) {
-            for (int i = 0; i < n; i++) {
-                out[k] = j->sel[base + i];
-                k += m[i];
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                out[k] = base + i;
-                k += m[i];
-            }
+        uint8_t *dst = j->mask + base;
+        for (int i = 0; i < n; i++) {
+            dst[i] = m[i];
+            k += m[i];
         }
     }
     j->task_cnt[t] = k;
-    b->len += (size_t)k * 8;
 }
 
-typedef struct gather_ctx {
-    xjob *j;
-    int64_t *dst, *pos;
-} gather_ctx;
-
-static void gather_task(void *ctx, size_t t, int w) {
+static void select_task(void *ctx, size_t t, int w) {
     (void)w;
-    gather_ctx *g = ctx;
-    const vf_buf *b = &g->j->out[g->j->task_worker[t]];
-    memcpy(g->dst + g->pos[t], (const int64_t *)b->p + g->j->task_off[t], (size_t)g->j->task_cnt[t] * 8);
+    xjob *j = ctx;
+    int64_t lo = (int64_t)t * VF_TASK, hi = lo + VF_TASK < j->n ? lo + VF_TASK : j->n;
+    int64_t *out = j->out + j->task_cnt[t], k = 0;
+    const uint8_t *m = j->mask;
+    if (j->task_cnt[t + 1] - j->task_cnt[t] == hi - lo) { /* every row kept */
+        for (int64_t i = lo; i < hi; i++) out[k++] = j->sel ? j->sel[i] : i;
+        return;
+    }
+    /* branch-free: write every row, advance past the kept ones; up to the last
+     * kept row only, so no write lands past this task's part of out (the next
+     * task may be writing there) */
+    int64_t end = hi;
+    while (end > lo && !m[end - 1]) end--;
+    if (j->sel) {
+        for (int64_t i = lo; i < end; i++) {
+            out[k] = j->sel[i];
+            k += m[i];
+        }
+    } else {
+        for (int64_t i = lo; i < end; i++) {
+            out[k] = i;
+            k += m[i];
+        }
+    }
 }
 
 vf_status vf_filter(const vf_colview *cols, int ncols, int64_t nrows, const vf_xnode *prog, int nprog,
@@ -1055,39 +1060,27 @@ vf_status vf_filter(const vf_colview *cols, int ncols, int64_t nrows, const vf_x
         st = vf_fail(err, VF_EARG, "a filter needs a BOOL or INT program, this one gives %s", kind_name(j->prog.kind));
     size_t ntasks = (size_t)vf_ceil_div(j->n, VF_TASK);
     if (st == VF_OK) {
-        j->task_off = malloc((ntasks + 1) * (2 * sizeof(int64_t) + sizeof(int)));
-        if (!j->task_off) st = vf_fail(err, VF_ENOMEM, "out of memory");
+        j->mask = vf_malloc_rows((size_t)j->n, 1);
+        j->task_cnt = vf_malloc_n(ntasks + 1, sizeof *j->task_cnt);
+        if (!j->mask || !j->task_cnt) st = vf_fail(err, VF_ENOMEM, "out of memory");
     }
     if (st == VF_OK) {
-        j->task_cnt = j->task_off + ntasks + 1;
-        j->task_worker = (int *)(j->task_cnt + ntasks + 1);
-        vf_parallel_for(ntasks, j->workers, filter_task, j);
-        for (int w = 0; w < j->workers; w++)
-            if (j->out[w].oom) st = vf_fail(err, VF_ENOMEM, "out of memory");
-    }
-    if (st == VF_OK && j->workers == 1) { /* one worker wrote every task in order */
-        size_t len;
-        *out = (int64_t *)vf_buf_take(&j->out[0], &len);
-        *nout = (int64_t)(len / 8);
-    } else if (st == VF_OK) {
-        int64_t *pos = malloc((ntasks + 1) * sizeof *pos);
-        if (pos) {
-            pos[0] = 0;
-            for (size_t t = 0; t < ntasks; t++) pos[t + 1] = pos[t] + j->task_cnt[t];
-            *out = vf_malloc_n((size_t)pos[ntasks], 8);
+        vf_parallel_for(ntasks, j->workers, mask_task, j);
+        int64_t total = 0; /* counts -> offsets: task t writes from task_cnt[t] to task_cnt[t + 1] */
+        for (size_t t = 0; t < ntasks; t++) {
+            int64_t c = j->task_cnt[t];
+            j->task_cnt[t] = total;
+            total += c;
         }
-        if (*out) {
-            gather_ctx g = {j, *out, pos};
-            vf_parallel_for(ntasks, j->workers, gather_task, &g);
-            *nout = pos[ntasks];
-        } else {
+        j->task_cnt[ntasks] = total;
+        j->out = vf_malloc_rows((size_t)total, sizeof *j->out);
+        if (!j->out) {
             st = vf_fail(err, VF_ENOMEM, "out of memory");
+        } else {
+            vf_parallel_for(ntasks, j->workers, select_task, j);
+            *out = j->out;
+            *nout = total;
         }
-        free(pos);
-    }
-    if (st == VF_OK && !*out) { /* no rows at all: still a buffer the caller can free */
-        *out = malloc(8);
-        if (!*out) st = vf_fail(err, VF_ENOMEM, "out of memory");
     }
     job_end(j);
     free(j);
@@ -1130,8 +1123,8 @@ vf_status vf_eval(const vf_colview *cols, int ncols, int64_t nrows, const vf_xno
     if (st == VF_OK && j->prog.kind == VF_XK_CODES)
         st = vf_fail(err, VF_EARG, "the program gives a dictionary column's codes: nothing to evaluate");
     if (st == VF_OK) {
-        j->values = vf_malloc_n((size_t)j->n, 8);
-        j->valid = vf_malloc_n((size_t)j->n, 1);
+        j->values = vf_malloc_rows((size_t)j->n, 8);
+        j->valid = vf_malloc_rows((size_t)j->n, 1);
         if (!j->values || !j->valid) st = vf_fail(err, VF_ENOMEM, "out of memory");
     }
     if (st == VF_OK) {
