@@ -737,16 +737,21 @@ def test_read_plan_selected_is_read_plan_then_take(flows, fraction, max_runs):
 
 
 @pytest.mark.parametrize("fraction", [0.1, 0.9])
-def test_read_plan_selected_uncut_keeps_every_row_when_most_are_picked(flows, fraction):
+@pytest.mark.parametrize("clustered", [False, True])
+def test_read_plan_selected_uncut_keeps_every_row_read_by_the_plans(flows, fraction, clustered):
     table, path = flows
     f = vpcflow.ParquetFile(path)
     plans = [None]
     cols = ["bytes", "srcaddr", "start"]
     full = vpcflow.pqread.read_plan([f], plans, columns=cols)
-    pick = np.flatnonzero(np.random.default_rng(3).random(full.num_rows) < fraction)
+    if clustered:  # one run: late materialisation reads the other columns for those rows only, and cuts
+        pick = np.arange(int(full.num_rows * fraction))
+    else:
+        pick = np.flatnonzero(np.random.default_rng(3).random(full.num_rows) < fraction)
     t = vpcflow.pqread.read_plan_selected([f], plans, columns=cols, filter_columns=["start"], select=lambda t: pick,
-                                          cut=False, max_runs=0.0)
-    want = full if len(pick) * 2 > full.num_rows else full.take(pick)  # over half picked: uncut
+                                          cut=False, max_runs=0.01)
+    late = clustered and fraction < 0.25
+    want = full.take(pick) if late else full  # read by the plans: uncut, whatever the fraction
     assert t.num_rows == want.num_rows == t.report.rows
     for name in cols:
         assert t[name].tolist() == want[name].tolist(), name

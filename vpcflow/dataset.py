@@ -507,8 +507,8 @@ class Dataset:
                 table = read_plan_selected(plan.files, plan.row_plans, columns=want, filter_columns=fcols,
                                            select=select, threads=threads, addresses=self._addresses,
                                            partitions=parts, cut=False)
-                # cut to the picked rows, or every row read when most are picked (then the picked
-                # ones are at picked[0]); the table is read in one order, so either way it is exact
+                # cut to the picked rows (late materialisation read the others for those rows), or
+                # every row read with the picked ones at picked[0]; either way it is exact
                 exact = True
                 plan.report.filtered = table.num_rows == len(picked[0])
                 where = None if plan.report.filtered else picked[0]

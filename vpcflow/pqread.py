@@ -702,10 +702,11 @@ def read_plan_selected(
     entries they use are converted.  Otherwise the other columns are read
     by the same plans and every column is cut to the picked rows.
 
-    With ``cut=False`` the picked rows are only a hint: when most rows are
-    picked (over half) and the other columns are read by the plans, every
-    row read is returned, uncut (for a caller that runs the exact filter
-    itself: copying most rows would cost more than filtering them again).
+    With ``cut=False`` the picked rows are only a hint: when the other
+    columns are read by the plans (not row range by row range), every row
+    read is returned, uncut, for a caller that keeps the selection itself
+    (a query hands it to the next step: aggregating or filtering the rows
+    at the selection costs less than gathering every column first).
 
     Returns:
         A Table of ``filter_columns`` then the other ``columns`` (as
@@ -719,13 +720,14 @@ def read_plan_selected(
     t1 = read_plan(files, plans, columns=first, threads=threads, addresses=addresses, partitions=partitions)
     sel = np.asarray(select(t1), dtype=np.int64)
     report = t1.report
-    keep_all = not cut and 2 * len(sel) > t1.num_rows  # most rows picked: hand them all over, uncut
+    keep_all = not cut  # whatever is read by the plans is handed over uncut
     if rest and t1.num_rows:
         # Reading the other columns row range by row range pays when it skips pages: few picked
         # rows in few runs.  Many short runs (a filter keeping 10% of rows scattered through every
-        # page) touch every page anyway, and cost a range each: then read by the plans and cut.
-        runs = 1 + int(np.count_nonzero(np.diff(sel) != 1)) if len(sel) else 0
-        if not keep_all and len(sel) <= max_fraction * t1.num_rows and runs <= max_runs * t1.num_rows:
+        # page) touch every page anyway, and cost a range each: then read by the plans (and cut).
+        few = len(sel) <= max_fraction * t1.num_rows
+        runs = 1 + int(np.count_nonzero(np.diff(sel) != 1)) if few and len(sel) else 0
+        if few and runs <= max_runs * t1.num_rows:
             plans2 = _rows_plan(files, plans, sel)
             t2 = read_plan(files, plans2, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
             t1 = t1.take(sel)
