@@ -443,6 +443,9 @@ class Dataset:
                 continue
             keep = []
             fast = int_bound_test(part)
+            # pages of a low-cardinality column mostly share their bounds (every page of `action`
+            # holds ACCEPT..REJECT): judge each distinct shape of statistics once
+            judged: dict[tuple, bool] = {}
             for j, p in enumerate(pages):
                 stop = pages[j + 1].first_row_index if j + 1 < len(pages) else nrows
                 if fast is not None and type(p.min) is int and type(p.max) is int and not p.null_page:
@@ -451,8 +454,15 @@ class Dataset:
                     continue
                 n = stop - p.first_row_index
                 nulls = p.null_count if p.null_count is not None else (n if p.null_page else None)
-                s = ColumnStats(None if p.null_page else p.min, None if p.null_page else p.max, nulls, n)
-                if "T" in outcomes(part, lambda c, s=s: s if c == name else None, column_type=self._column_type):
+                lo, hi = (None, None) if p.null_page else (p.min, p.max)
+                # outcomes (prune.py) see the counts only as "unknown", "any null" and "all null"
+                key = (type(lo), lo, type(hi), hi, None if nulls is None else (nulls > 0, nulls >= n))
+                may = judged.get(key)
+                if may is None:
+                    s = ColumnStats(lo, hi, nulls, n)
+                    may = judged[key] = "T" in outcomes(part, lambda c, s=s: s if c == name else None,
+                                                        column_type=self._column_type)
+                if may:
                     keep.append((p.first_row_index, stop))
             rep.pages += len(pages)
             rr = RowRanges(keep)

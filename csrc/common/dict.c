@@ -145,19 +145,24 @@ static bool ensure_entries(vf_dict *d) {
 
 static bool ensure_room(vf_dict *d) { return ensure_entries(d) && ensure_slots(d); }
 
-static bool v4_grow(vf_dict *d);
+static bool v4_resize(vf_dict *d, size_t n);
 
 bool vf_dict_reserve(vf_dict *d, size_t n, size_t data_bytes) {
     if (n > (size_t)(INT32_MAX - 1 - d->n)) return false;
     size_t want = (size_t)d->n + n;
     if (want > (size_t)d->cap && !grow_entries(d, (int32_t)want)) return false;
-    /* slot arrays at most half full once the n entries are in */
-    size_t slots = d->mask + 1;
-    while (slots < (want - (size_t)d->nv4 + 1) * 2) slots *= 2;
-    if (slots > d->mask + 1 && !rehash(d, slots)) return false;
-    if (d->type == VF_T_ADDR)
-        while (!d->v4 || (want + 1) * 2 > d->v4mask + 1)
-            if (!v4_grow(d)) return false;
+    if (d->type == VF_T_ADDR) {
+        /* the IPv4 table at most half full once the n entries are in, sized
+         * in one step; IPv6 entries (rare) grow their slot array as they come */
+        size_t v4 = d->v4 ? d->v4mask + 1 : 256;
+        while (v4 < (want + 1) * 2) v4 *= 2;
+        if ((!d->v4 || v4 > d->v4mask + 1) && !v4_resize(d, v4)) return false;
+    } else {
+        /* slot arrays at most half full once the n entries are in */
+        size_t slots = d->mask + 1;
+        while (slots < (want + 1) * 2) slots *= 2;
+        if (slots > d->mask + 1 && !rehash(d, slots)) return false;
+    }
     if (d->type != VF_T_ADDR && data_bytes > d->data_cap - d->data_len) {
         size_t nc = d->data_cap;
         while (nc - d->data_len < data_bytes) nc *= 2;
@@ -205,8 +210,8 @@ int32_t vf_dict_put_str(vf_dict *d, const char *s, size_t n) {
 
 static inline size_t v4_hash(uint32_t v) { return (size_t)((uint64_t)v * 0x9e3779b97f4a7c15ULL >> 20); }
 
-static bool v4_grow(vf_dict *d) {
-    size_t n = d->v4 ? (d->v4mask + 1) * 2 : 256;
+/* The IPv4 table with n slots (a power of two above the entries held). */
+static bool v4_resize(vf_dict *d, size_t n) {
     uint64_t *t = vf_calloc_n(n, sizeof *t);
     if (!t) return false;
     for (size_t i = 0; d->v4 && i <= d->v4mask; i++) {
@@ -221,6 +226,8 @@ static bool v4_grow(vf_dict *d) {
     d->v4mask = n - 1;
     return true;
 }
+
+static bool v4_grow(vf_dict *d) { return v4_resize(d, d->v4 ? (d->v4mask + 1) * 2 : 256); }
 
 int32_t vf_dict_put_ipv4(vf_dict *d, uint32_t v) {
     if (VF_UNLIKELY(!d->v4) && !v4_grow(d)) return -1;

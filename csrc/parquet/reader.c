@@ -55,6 +55,7 @@ typedef struct rg_sel {
 
 typedef struct unit {
     vf_dict *dict;
+    int32_t *map;        /* after the merge: the chunk's codes -> the column's (remap) */
     int64_t nulls;       /* null rows written */
     int64_t pages_read, pages_skipped, bytes_read;
 } unit;
@@ -85,7 +86,10 @@ static void plan_free(plan *p) {
         vf_dict_free(p->cols[c].dict);
     }
     if (p->units)
-        for (size_t i = 0; i < p->nrgs * (size_t)p->ncols; i++) vf_dict_free(p->units[i].dict);
+        for (size_t i = 0; i < p->nrgs * (size_t)p->ncols; i++) {
+            vf_dict_free(p->units[i].dict);
+            free(p->units[i].map);
+        }
     for (int t = 0; t < VF_MAX_THREADS; t++) pq_scratch_free(&p->scratch[t]);
     free(p->cols);
     free(p->leaf);
@@ -365,10 +369,11 @@ static int32_t *merge_map(vf_dict *g, const vf_dict *d) {
     return map;
 }
 
-/* One dictionary for the column: the first unit's, the others merged into it. */
+/* One dictionary for the column: the first unit's, the others merged into
+ * it; each of those units keeps its map for remap_unit, which rewrites the
+ * codes of every unit in parallel afterwards. */
 static bool merge_dicts(plan *p, int c) {
     out_col *oc = &p->cols[c];
-    int32_t *codes = (int32_t *)(void *)oc->values;
     for (size_t r = 0; r < p->nrgs; r++) {
         unit *u = &p->units[r * (size_t)p->ncols + (size_t)c];
         if (!u->dict) continue;
@@ -377,10 +382,7 @@ static bool merge_dicts(plan *p, int c) {
             u->dict = NULL;
             continue;
         }
-        int32_t *map = merge_map(oc->dict, u->dict);
-        if (!map) return false;
-        remap(codes + p->rgs[r].row0, p->rgs[r].nrows, map);
-        free(map);
+        if (!(u->map = merge_map(oc->dict, u->dict))) return false;
         vf_dict_free(u->dict);
         u->dict = NULL;
     }
@@ -393,6 +395,17 @@ static int64_t count_nulls(const plan *p, int c) {
     int64_t k = 0;
     for (size_t r = 0; r < p->nrgs; r++) k += p->units[r * (size_t)p->ncols + (size_t)c].nulls;
     return k;
+}
+
+static void remap_unit(void *ctx, size_t i, int worker) {
+    (void)worker;
+    plan *p = ctx;
+    unit *u = &p->units[i];
+    if (!u->map) return;
+    const rg_sel *r = &p->rgs[i / (size_t)p->ncols];
+    remap((int32_t *)(void *)p->cols[i % (size_t)p->ncols].values + r->row0, r->nrows, u->map);
+    free(u->map);
+    u->map = NULL;
 }
 
 static void finish_column(void *ctx, size_t c, int worker) {
@@ -490,6 +503,7 @@ vf_status pq_read(const pq_file_req *req, size_t nreq, const pq_read_opts *o, vf
         vf_parallel_for(p->nrgs * (size_t)p->ncols, threads, run_unit, p);
         if (p->st == VF_OK) read_strings_again(p, threads);
         if (p->st == VF_OK) vf_parallel_for((size_t)p->ncols, threads, finish_column, p);
+        if (p->st == VF_OK) vf_parallel_for(p->nrgs * (size_t)p->ncols, threads, remap_unit, p);
         pthread_mutex_destroy(&p->lock);
         st = p->st;
         if (st != VF_OK && err) *err = p->err;
