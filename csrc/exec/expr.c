@@ -967,7 +967,8 @@ typedef struct xjob {
     int64_t n;          /* rows of the selection */
     int workers;
     xrun run[VF_MAX_THREADS];
-    /* vf_filter: a byte per row of the selection (1: kept), each task's count, then its offset */
+    /* vf_filter: a byte per row of the selection (1: kept); each task's count of kept rows,
+     * then (from the prefix sum) where its indices start in out */
     uint8_t *mask;
     int64_t *task_cnt;
     int64_t *out;
@@ -1027,10 +1028,6 @@ static void select_task(void *ctx, size_t t, int w) {
     int64_t lo = (int64_t)t * VF_TASK, hi = lo + VF_TASK < j->n ? lo + VF_TASK : j->n;
     int64_t *out = j->out + j->task_cnt[t], k = 0;
     const uint8_t *m = j->mask;
-    if (j->task_cnt[t + 1] - j->task_cnt[t] == hi - lo) { /* every row kept */
-        for (int64_t i = lo; i < hi; i++) out[k++] = j->sel ? j->sel[i] : i;
-        return;
-    }
     /* branch-free: write every row, advance past the kept ones; up to the last
      * kept row only, so no write lands past this task's part of out (the next
      * task may be writing there) */

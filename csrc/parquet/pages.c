@@ -429,7 +429,8 @@ static vf_status decode_levels(chunk *c, const page *pg, size_t n, uint8_t *vali
 /* ================================================================== */
 /* pages                                                               */
 /* ================================================================== */
-/* n rows of a page as output values and validity at vals/valid. */
+/* n rows of a page as output values and validity at vals/valid; *nn_out gets
+ * the number of non-null rows. */
 static vf_status decode_rows(chunk *c, const page *pg, size_t n, uint8_t *vals, uint8_t *valid, size_t *nn_out) {
     size_t nn = 0;
     vf_status st = decode_levels(c, pg, n, valid, &nn);
@@ -672,7 +673,7 @@ static vf_status read_data_page(chunk *c, const pq_page_header *h, const uint8_t
     int64_t m = rows_needed(c, pg.encoding, p0, p0 + n);
     uint8_t *vals = scratch(&c->s->part, (size_t)m, c->ow), *valid = vals ? scratch(&c->s->valid, (size_t)m, 1) : NULL;
     if (!valid) return oom(c);
-    size_t nn;
+    size_t nn; /* counts rows not wanted too: copy_wanted counts the wanted rows' nulls */
     st = decode_rows(c, &pg, (size_t)m, vals, valid, &nn);
     if (st == VF_OK) st = copy_wanted(c, p0, p0 + m, vals, valid, lazy);
     return st;
