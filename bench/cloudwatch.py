@@ -38,14 +38,13 @@ import datetime as _dt
 import gzip
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from harness import cpu_seconds, machine_info, measure_engines, status_kb  # noqa: E402
+from harness import cached_data, cpu_seconds, machine_info, measure_engines, status_kb  # noqa: E402
 
 V2 = [("version", "INTEGER"), ("account_id", "VARCHAR"), ("interface_id", "VARCHAR"), ("srcaddr", "VARCHAR"),
       ("dstaddr", "VARCHAR"), ("srcport", "INTEGER"), ("dstport", "INTEGER"), ("protocol", "INTEGER"),
@@ -57,48 +56,44 @@ FILES = 20
 
 
 def ensure_data(root: Path, records: int, seed: int) -> dict:
-    d = root / f"cloudwatch-v2-r{records}-s{seed}"
-    man = d / "manifest.json"
-    if man.exists():
-        return json.loads(man.read_text())
-    import vpcflow
+    def build(d: Path) -> dict:
+        import vpcflow
 
-    shutil.rmtree(d, ignore_errors=True)
-    (d / "payloads").mkdir(parents=True)
-    lines = vpcflow.synth.generate_lines(records, seed=seed, fmt="v2")
-    npayloads = -(-records // EVENTS_PER_PAYLOAD)
-    per_file = -(-npayloads // FILES)
-    control = {"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": "",
-               "subscriptionFilters": [], "logEvents": [{"id": "", "timestamp": 1700000000000,
-                                                         "message": "CWL CONTROL MESSAGE: Checking health of destination"}]}
-    json_bytes = gz_bytes = 0
-    paths = []
-    for fi in range(FILES):
-        members = []
-        for pi in range(fi * per_file, min(npayloads, (fi + 1) * per_file)):
-            batch = lines[pi * EVENTS_PER_PAYLOAD:(pi + 1) * EVENTS_PER_PAYLOAD]
-            eni = batch[0].split(" ")[2]
-            ts0 = 1_700_000_000_000 + pi * 1000
-            payload = {"messageType": "DATA_MESSAGE", "owner": "123456789010", "logGroup": "/aws/vpc/flowlogs",
-                       "logStream": eni, "subscriptionFilters": ["flowlogs-to-firehose"],
-                       "logEvents": [{"id": str(37_000_000_000_000_000 + pi * 1000 + i), "timestamp": ts0 + i,
-                                      "message": m} for i, m in enumerate(batch)]}
-            docs = [payload] + ([control] if pi % 50 == 49 else [])
-            for doc in docs:
-                raw = (json.dumps(doc, separators=(",", ":")) + "\n").encode()
-                json_bytes += len(raw)
-                members.append(gzip.compress(raw, compresslevel=6, mtime=0))
-        if not members:
-            continue
-        p = d / "payloads" / f"flowlogs-to-firehose-1-2023-11-14-22-{fi:02d}-00-{fi:08x}.json.gz"
-        data = b"".join(members)
-        p.write_bytes(data)
-        gz_bytes += len(data)
-        paths.append(str(p))
-    m = {"dir": str(d / "payloads"), "records": records, "files": len(paths), "payloads": npayloads,
-         "json_bytes": json_bytes, "bytes": gz_bytes}
-    man.write_text(json.dumps(m))
-    return m
+        (d / "payloads").mkdir()
+        lines = vpcflow.synth.generate_lines(records, seed=seed, fmt="v2")
+        npayloads = -(-records // EVENTS_PER_PAYLOAD)
+        per_file = -(-npayloads // FILES)
+        control = {"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": "",
+                   "subscriptionFilters": [],
+                   "logEvents": [{"id": "", "timestamp": 1700000000000,
+                                  "message": "CWL CONTROL MESSAGE: Checking health of destination"}]}
+        json_bytes = gz_bytes = 0
+        paths = []
+        for fi in range(FILES):
+            members = []
+            for pi in range(fi * per_file, min(npayloads, (fi + 1) * per_file)):
+                batch = lines[pi * EVENTS_PER_PAYLOAD:(pi + 1) * EVENTS_PER_PAYLOAD]
+                eni = batch[0].split(" ")[2]
+                ts0 = 1_700_000_000_000 + pi * 1000
+                payload = {"messageType": "DATA_MESSAGE", "owner": "123456789010", "logGroup": "/aws/vpc/flowlogs",
+                           "logStream": eni, "subscriptionFilters": ["flowlogs-to-firehose"],
+                           "logEvents": [{"id": str(37_000_000_000_000_000 + pi * 1000 + i), "timestamp": ts0 + i,
+                                          "message": m} for i, m in enumerate(batch)]}
+                docs = [payload] + ([control] if pi % 50 == 49 else [])
+                for doc in docs:
+                    raw = (json.dumps(doc, separators=(",", ":")) + "\n").encode()
+                    json_bytes += len(raw)
+                    members.append(gzip.compress(raw, compresslevel=6, mtime=0))
+            if not members:
+                continue
+            p = d / "payloads" / f"flowlogs-to-firehose-1-2023-11-14-22-{fi:02d}-00-{fi:08x}.json.gz"
+            data = b"".join(members)
+            p.write_bytes(data)
+            gz_bytes += len(data)
+            paths.append(str(p))
+        return {"dir": str(d / "payloads"), "records": records, "files": len(paths), "payloads": npayloads,
+                "json_bytes": json_bytes, "bytes": gz_bytes}
+    return cached_data(root / f"cloudwatch-v2-r{records}-s{seed}", build)
 
 
 def _engine(name: str, data: dict, threads: int):

@@ -44,7 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from harness import cpu_seconds, machine_info, measure_engines, status_kb  # noqa: E402
+from harness import cached_data, cpu_seconds, machine_info, measure_engines, status_kb  # noqa: E402
 
 V2_COLUMNS = [("version", "int32"), ("account_id", "string"), ("interface_id", "string"),
               ("srcaddr", "string"), ("dstaddr", "string"), ("srcport", "int32"), ("dstport", "int32"),
@@ -54,19 +54,14 @@ ENGINES = ("vpcflow", "duckdb", "duckdb-sorted", "pyarrow")
 
 
 def ensure_data(root: Path, records: int, seed: int) -> dict:
-    d = root / f"convert-v2-r{records}-s{seed}"
-    man = d / "manifest.json"
-    if man.exists():
-        return json.loads(man.read_text())
-    import vpcflow
+    def build(d: Path) -> dict:
+        import vpcflow
 
-    shutil.rmtree(d, ignore_errors=True)
-    info = vpcflow.synth.write_sample(d / "logs", records=records, seed=seed, formats=("v2",))
-    text = sum(len(__import__("gzip").decompress(Path(p).read_bytes())) for p in info.paths)
-    m = {"logs": str(d / "logs"), "records": records, "files": len(info.paths), "bytes": info.bytes,
-         "text_bytes": text, "out": str(d / "out")}
-    man.write_text(json.dumps(m))
-    return m
+        info = vpcflow.synth.write_sample(d / "logs", records=records, seed=seed, formats=("v2",))
+        text = sum(len(__import__("gzip").decompress(Path(p).read_bytes())) for p in info.paths)
+        return {"logs": str(d / "logs"), "records": records, "files": len(info.paths), "bytes": info.bytes,
+                "text_bytes": text, "out": str(d / "out")}
+    return cached_data(root / f"convert-v2-r{records}-s{seed}", build)
 
 
 def _du(path: str) -> tuple[int, int]:

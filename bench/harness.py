@@ -11,10 +11,12 @@ import datetime as _dt
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 CHILD_TIMEOUT = 1800  # seconds per child; a run this slow is a failure
 
@@ -116,6 +118,22 @@ def version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def cached_data(d: Path, build: Callable[[Path], dict]) -> dict:
+    """Generated benchmark data in d, described by d/manifest.json (written last).
+
+    When the manifest is there, it is returned as it is; otherwise d is emptied, ``build(d)`` makes
+    the data and returns its description, and that is written as the manifest.
+    """
+    man = d / "manifest.json"
+    if man.exists():
+        return json.loads(man.read_text())
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    m = build(d)
+    man.write_text(json.dumps(m))
+    return m
 
 
 def machine_info() -> dict:

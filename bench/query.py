@@ -40,7 +40,6 @@ import hashlib
 import json
 import math
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from harness import machine_info, measure, status_kb  # noqa: E402
+from harness import cached_data, machine_info, measure, status_kb  # noqa: E402
 
 ENGINES = ("vpcflow", "duckdb", "polars")
 ADMIN_PORTS = (22, 23, 3389, 5900, 5985, 5986, 1433, 3306, 5432, 6379, 9200, 27017)
@@ -196,24 +195,20 @@ BY_NAME = {q.name: q for q in QUERIES}
 # Data
 # ==========================================================================================
 def ensure_data(root: Path, records: int, seed: int) -> dict:
-    d = root / f"query-r{records}-s{seed}"
-    man = d / "manifest.json"
-    if man.exists():
-        return json.loads(man.read_text())
-    import vpcflow
+    def build(d: Path) -> dict:
+        import vpcflow
 
-    shutil.rmtree(d, ignore_errors=True)
-    t0 = time.perf_counter()
-    info = vpcflow.synth.write_sample(d / "logs", records=records, seed=seed, formats=("v2", "v5"), hours=24)
-    rep = vpcflow.convert(d / "logs", d / "flows", progress=False)
-    ds = vpcflow.dataset(d / "flows")
-    m = {"logs": str(d / "logs"), "flows": str(d / "flows"), "records": records, "seed": seed,
-         "log_files": len(info.paths), "log_bytes": info.bytes, "files": len(ds.files),
-         "parquet_bytes": sum(os.path.getsize(f) for f in ds.files), "rows": ds.num_rows,
-         "convert": rep.summary(), "seconds": round(time.perf_counter() - t0, 1)}
-    assert m["rows"] == records, m
-    man.write_text(json.dumps(m))
-    return m
+        t0 = time.perf_counter()
+        info = vpcflow.synth.write_sample(d / "logs", records=records, seed=seed, formats=("v2", "v5"), hours=24)
+        rep = vpcflow.convert(d / "logs", d / "flows", progress=False)
+        ds = vpcflow.dataset(d / "flows")
+        m = {"logs": str(d / "logs"), "flows": str(d / "flows"), "records": records, "seed": seed,
+             "log_files": len(info.paths), "log_bytes": info.bytes, "files": len(ds.files),
+             "parquet_bytes": sum(os.path.getsize(f) for f in ds.files), "rows": ds.num_rows,
+             "convert": rep.summary(), "seconds": round(time.perf_counter() - t0, 1)}
+        assert m["rows"] == records, m
+        return m
+    return cached_data(root / f"query-r{records}-s{seed}", build)
 
 
 def pick_address(flows: str) -> str:
