@@ -331,6 +331,39 @@ def test_pyarrow_column_encodings(tmp_path, encoding, version):
     assert t.num_rows == TYPED.num_rows
 
 
+def _null_shapes(n: int = 5000) -> np.ndarray:
+    """Null masks the page decoder spreads values over: long valid runs, long
+    null runs, nulls first and last in a page, pages with no value at all,
+    isolated nulls and dense random ones (True is null)."""
+    rng = np.random.default_rng(7)
+    null = np.zeros(n, bool)
+    null[:37] = True                       # the first page starts with nulls
+    null[1000:1300] = True                 # whole pages of nulls
+    null[2000:2003] = True
+    null[2500::97] = True                  # isolated nulls in long valid runs
+    null[3000:3500] = rng.random(500) < 0.5
+    null[n - 11:] = True                   # the last page ends with nulls
+    return null
+
+
+@pytest.mark.parametrize("version,dictionary", list(itertools.product(["1.0", "2.0"], [False, True])))
+def test_values_spread_over_every_shape_of_nulls(tmp_path, version, dictionary):
+    null = _null_shapes()
+    n = len(null)
+    rng = np.random.default_rng(3)
+    t = pa.table({
+        "i32": pa.array(rng.integers(-2**31, 2**31, n), pa.int32(), mask=null),
+        "i64": pa.array(rng.integers(-2**62, 2**62, n), pa.int64(), mask=null),
+        "u16": pa.array(rng.integers(0, 2**16, n), pa.uint16(), mask=null),
+        "f64": pa.array(rng.normal(size=n), pa.float64(), mask=null),
+        "word": pa.array(np.array(["a", "bb", "ccc"])[rng.integers(0, 3, n)], pa.string(), mask=null),
+    })
+    for page in (64, 1000):  # pages of a few rows and of many
+        got = _write_and_compare(tmp_path, t, compression="ZSTD", data_page_version=version,
+                                 use_dictionary=dictionary, data_page_size=page, write_batch_size=64)
+        assert [got.column(c).null_count for c in t.column_names] == [int(null.sum())] * len(t.column_names)
+
+
 @pytest.mark.parametrize("stats,page_index", list(itertools.product([True, False], [True, False])))
 def test_pyarrow_statistics_and_page_index_options(tmp_path, stats, page_index):
     _write_and_compare(tmp_path, TYPED, write_statistics=stats, write_page_index=page_index, row_group_size=700,

@@ -180,24 +180,54 @@ static void gather(const uint8_t *dict, const uint32_t *idx, size_t n, size_t w,
     }
 }
 
-/* Spread nn dense values over the n rows whose valid byte is 1, from the
- * back so that it works in place; null rows get `fill`.  Branch-free (nulls
- * fall at random): before row i is written, k counts the valid rows below
- * it, so v[k] (k <= i, not yet overwritten) is row i's value when it has one. */
+/* Spread the nn dense values at src over the n rows of dst whose valid byte
+ * is 1; null rows get `fill`.  src is dst itself (in place) or a separate
+ * buffer of nn values.  Works from the back, so in place is safe: before
+ * row i is written, k counts the valid rows below it and src[k] (k <= i)
+ * is not yet overwritten.  Runs of valid rows (8 at a time) move as one
+ * memmove; elsewhere it is branch-free (nulls fall at random), reading
+ * src[min(k, nn - 1)] so a separate source is never read past its end. */
 #define SPREAD(T)                                                                                      \
     do {                                                                                               \
-        T *v_ = (T *)(void *)vals;                                                                     \
+        T *d_ = (T *)(void *)dst;                                                                      \
+        const T *s_ = (const T *)(const void *)src;                                                    \
         const T f_ = (T)fill;                                                                          \
-        size_t k_ = nn;                                                                                \
-        for (size_t i = n; i-- > 0;) {                                                                 \
-            k_ -= valid[i];                                                                            \
-            T x_ = v_[k_];                                                                             \
-            v_[i] = valid[i] ? x_ : f_;                                                                \
+        size_t k_ = nn, i_ = n;                                                                        \
+        while (i_ > 0) {                                                                               \
+            size_t j_ = i_;                                                                            \
+            while (j_ >= 8 && load_u64(valid + j_ - 8) == ALL_VALID8) j_ -= 8;                        \
+            if (j_ < i_) {                                                                             \
+                k_ -= i_ - j_;                                                                         \
+                memmove(d_ + j_, s_ + k_, (i_ - j_) * sizeof(T));                                      \
+                i_ = j_;                                                                               \
+                continue;                                                                              \
+            }                                                                                          \
+            for (size_t e_ = i_ >= 8 ? i_ - 8 : 0; i_ > e_;) {                                         \
+                i_--;                                                                                  \
+                k_ -= valid[i_];                                                                       \
+                T x_ = s_[k_ < nn ? k_ : nn - 1];                                                      \
+                d_[i_] = valid[i_] ? x_ : f_;                                                          \
+            }                                                                                          \
         }                                                                                              \
     } while (0)
 
-static void spread(uint8_t *vals, const uint8_t *valid, size_t n, size_t nn, size_t w, int fill) {
-    if (nn == n) return;
+#define ALL_VALID8 0x0101010101010101ULL
+
+static uint64_t load_u64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static void spread(uint8_t *dst, const uint8_t *src, const uint8_t *valid, size_t n, size_t nn, size_t w, int fill) {
+    if (nn == n) {
+        if (src != dst && n) memcpy(dst, src, n * w);
+        return;
+    }
+    if (nn == 0) { /* nothing to read: every row gets fill */
+        for (size_t i = 0; i < n; i++) memcpy(dst + i * w, &(uint64_t){(uint64_t)(int64_t)fill}, w);
+        return;
+    }
     switch (w) {
     case 1: SPREAD(uint8_t); break;
     case 2: SPREAD(uint16_t); break;
@@ -345,6 +375,7 @@ static vf_status decode_indices(chunk *c, const uint8_t *p, size_t len, size_t c
     pq_rle_init(&d, p + 1, len - 1, bw);
     vf_status st = pq_rle_get_u32(&d, idx, count, c->err);
     if (st != VF_OK) return locate(c, st);
+    if (bw < 31 && (int64_t)1 << bw <= c->dict_n) return VF_OK; /* every bw-bit index is in range */
     uint32_t max = 0;
     for (size_t i = 0; i < count; i++) max = idx[i] > max ? idx[i] : max;
     if (max >= (uint32_t)c->dict_n)
@@ -436,8 +467,16 @@ static vf_status decode_rows(chunk *c, const page *pg, size_t n, uint8_t *vals, 
     vf_status st = decode_levels(c, pg, n, valid, &nn);
     if (st != VF_OK) return st;
     *nn_out = nn;
+    if (pg->encoding == PQ_PLAIN && c->conv == CONV_NONE && c->l->physical != PQ_BOOLEAN && c->pw == c->ow) {
+        /* spread straight from the page: no dense copy first */
+        if (nn > pg->values_len / c->pw)
+            return fail(c, "PLAIN: %zu values of %zu bytes need more than the %zu bytes of the page", nn, c->pw,
+                        pg->values_len);
+        spread(vals, pg->values, valid, n, nn, c->ow, 0);
+        return VF_OK;
+    }
     if ((st = decode_values(c, pg, nn, vals)) != VF_OK) return st;
-    spread(vals, valid, n, nn, c->ow, c->conv == CONV_BYTES ? -1 : 0);
+    spread(vals, vals, valid, n, nn, c->ow, c->conv == CONV_BYTES ? -1 : 0);
     return VF_OK;
 }
 

@@ -383,6 +383,13 @@ static bool merge_dicts(plan *p, int c) {
             continue;
         }
         if (!(u->map = merge_map(oc->dict, u->dict))) return false;
+        int32_t n = vf_dict_size(u->dict);
+        bool identity = true; /* the same values in the same order: the codes stand */
+        for (int32_t k = 0; k < n && identity; k++) identity = u->map[k + 1] == k;
+        if (identity) {
+            free(u->map);
+            u->map = NULL;
+        }
         vf_dict_free(u->dict);
         u->dict = NULL;
     }
