@@ -72,6 +72,23 @@ def test_protocol_and_service_names(t):
     assert s["s"].tolist() == ["ssh", "ssh", "https", "domain", "ms-wbt-server"]
 
 
+def test_groups_by_a_name_are_those_of_the_names_even_when_two_numbers_share_one(t, monkeypatch):
+    """Keys that name numbers are grouped by the numbers, then named; if two numbers present
+    share a name, the groups are those of the names all the same."""
+    import vpcflow.names as names
+
+    q = (t.lazy().group_by(vf.service_name("dstport").alias("s"), "action")
+         .agg(vf.count().alias("n"), vf.sum("bytes").alias("b"), vf.avg("packets").alias("p")).sort(["s", "action"]))
+    assert rows(q.collect()) == [("domain", "ACCEPT", 1, 80, 1.0), ("https", "ACCEPT", 1, 900, 7.0),
+                                 ("ms-wbt-server", "REJECT", 1, 100, 2.0), ("ssh", "REJECT", 2, 420, 4.0),
+                                 (None, None, 1, None, None)]
+    shared = names.service_names().copy()
+    shared[53] = shared[443] = "web-or-dns"  # two ports present under one name
+    monkeypatch.setattr(names, "service_names", lambda: shared)
+    assert rows(q.collect()) == [("ms-wbt-server", "REJECT", 1, 100, 2.0), ("ssh", "REJECT", 2, 420, 4.0),
+                                 ("web-or-dns", "ACCEPT", 2, 980, 4.0), (None, None, 1, None, None)]
+
+
 # -- aggregation -----------------------------------------------------------------------------------
 def test_group_by_with_null_group(t):
     r = t.lazy().group_by("action").agg(vf.count(), vf.sum("bytes").alias("b")).sort("action").collect()

@@ -326,3 +326,30 @@ def test_table_from_columns_validates():
     tt = vpcflow.Table([c1])
     assert tt.num_rows == 2 and tt.to_pydict() == {"a": [1, 2]}
     assert tt.report.rows == 2
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_long_takes_gather_in_c_with_numpy_rules(threads):
+    """A take of 2^16 rows or more runs in the C core: the same rows as NumPy's, negative
+    indices counted from the end as NumPy does, an index out of range an IndexError."""
+    rng = np.random.default_rng(5)
+    n = 300_000
+    t = vpcflow.Table([
+        vpcflow.Column("i64", "int64", rng.integers(-2**62, 2**62, n), rng.random(n) < 0.9),
+        vpcflow.Column("u16", "uint16", rng.integers(0, 2**16, n).astype(np.uint16)),
+        vpcflow.Column("f64", "float64", rng.normal(size=n)),
+        vpcflow.Column("b", "bool", rng.random(n) < 0.5),
+    ])
+    idx = rng.integers(0, n, 100_000)
+    for picks in (idx, np.sort(idx), idx - n):  # random, ascending, negative
+        got = t.take(picks, threads=threads)
+        for c in t.columns:
+            g = got.column(c.name)
+            assert g.values.dtype == c.values.dtype
+            assert np.array_equal(g.values, c.values[picks])
+            assert np.array_equal(g.valid, c.valid[picks])
+    with pytest.raises(IndexError):
+        t.take(np.append(idx, n), threads=threads)
+    assert vpcflow._core.take(np.arange(5), [4, 0]).tolist() == [4, 0]
+    with pytest.raises(IndexError, match="index -1 at position 1 is out of range for 5 rows"):
+        vpcflow._core.take(np.arange(5), [4, -1])

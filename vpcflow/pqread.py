@@ -721,6 +721,7 @@ def read_plan_selected(
     sel = np.asarray(select(t1), dtype=np.int64)
     report = t1.report
     keep_all = not cut  # whatever is read by the plans is handed over uncut
+    nthr = threads or os.cpu_count() or 1
     if rest and t1.num_rows:
         # Reading the other columns row range by row range pays when it skips pages: few picked
         # rows in few runs.  Many short runs (a filter keeping 10% of rows scattered through every
@@ -730,11 +731,11 @@ def read_plan_selected(
         if few and runs <= max_runs * t1.num_rows:
             plans2 = _rows_plan(files, plans, sel)
             t2 = read_plan(files, plans2, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
-            t1 = t1.take(sel)
+            t1 = t1.take(sel, nthr)
         else:
             t2 = read_plan(files, plans, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
             if not keep_all:
-                t1, t2 = t1.take(sel), t2.take(sel)
+                t1, t2 = t1.take(sel, nthr), t2.take(sel, nthr)
         first_read = (report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total)
         report._add(t2.report)
         # the same files and row groups: counted once
@@ -742,7 +743,7 @@ def read_plan_selected(
         cols = list(t1.columns) + [c for c in t2.columns if c.name not in t1.column_names]
     else:
         if not keep_all:
-            t1 = t1.take(sel)
+            t1 = t1.take(sel, nthr)
         cols = list(t1.columns)
     report.rows = t1.num_rows
     report.seconds = time.perf_counter() - t0

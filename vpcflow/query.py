@@ -144,10 +144,13 @@ class _State:
     def rows(self) -> int:
         return self.table.num_rows if self.sel is None else len(self.sel)
 
-    def compact(self) -> Table:
-        """The selected rows as a table of their own."""
+    def compact(self, threads: int = 1, columns: "set[str] | None" = None) -> Table:
+        """The selected rows as a table of their own (of just ``columns``, when given)."""
         if self.sel is not None:
-            self.table = self.table.take(self.sel)
+            t = self.table
+            if columns is not None:
+                t = t.select([c for c in t.column_names if c in columns])
+            self.table = t.take(self.sel, threads)
             self.sel = None
         return self.table
 
@@ -162,6 +165,32 @@ def _evaluator(state: _State, threads: int):
 # ===================================================================
 # The query
 # ===================================================================
+def _names_of(e: E.Expr) -> str | None:
+    """The column whose numbers ``e`` names (protocol_name(col("protocol"))), if that is what it is."""
+    e = _strip(e)
+    if isinstance(e, E.NameOf) and isinstance(_strip(e.arg), E.Col):
+        return _strip(e.arg).name  # type: ignore[attr-defined]
+    return None
+
+
+def _integer_column(t: Table, name: str | None) -> bool:
+    return name is not None and name in t.column_names and t.column(name).type not in DICT_TYPES \
+        and np.dtype(t.column(name).type).kind in "iu"
+
+
+def _name_groups(c: Column, kind: str) -> tuple[Column, bool]:
+    """The numbers of a grouped key column as their IANA names, and whether no two of the
+    numbers present share a name (only then are the groups those of the names)."""
+    from .compile import names_column
+
+    valid = c.valid if c.null_count else None
+    named = names_column(c.name, kind, c.values, valid)
+    present = c.values if valid is None else c.values[valid]
+    codes = named.codes
+    distinct = len(np.unique(codes[codes >= 0]))
+    return named, distinct == len(np.unique(present))
+
+
 class Query:
     """A lazy query over a Table or a dataset.  Every method returns a new Query."""
 
@@ -374,11 +403,32 @@ class Query:
             st.table = Table(cols, table.report)
 
     def _aggregate(self, step: _Aggregate, st: _State, threads: int) -> None:
+        named = {k.output_name: _strip(k) for k in step.keys if _integer_column(st.table, _names_of(k))}
+        if named:
+            # A key that names a column's numbers (protocol_name(protocol)): group by the numbers and
+            # name the groups, unless two numbers present share a name; then group by the names.
+            before = (st.table, st.sel, st.tiebreak)
+            by_number = [E.Col(_names_of(k) or "").alias(k.output_name) if k.output_name in named else k
+                         for k in step.keys]
+            self._aggregate_by(_Aggregate(tuple(by_number), step.aggs, step.drop_null), st, threads)
+            cols, ok = [], True
+            for c in st.table.columns:
+                if c.name in named and ok:
+                    c, ok = _name_groups(c, named[c.name].kind)  # type: ignore[union-attr]
+                cols.append(c)
+            if ok:
+                st.table = Table(cols, st.table.report)
+                return
+            st.table, st.sel, st.tiebreak = before
+        self._aggregate_by(step, st, threads)
+
+    def _aggregate_by(self, step: _Aggregate, st: _State, threads: int) -> None:
         exprs = list(step.keys) + [arg for a in step.aggs for arg in a.args]
         ev = _evaluator(st, threads)
         if any(not isinstance(_strip(x), E.Col) for x in exprs) and st.sel is not None:
             if 2 * len(st.sel) < st.table.num_rows:
-                st.compact()  # few rows selected: computed keys and inputs are evaluated for those only
+                # few rows selected: computed keys and inputs are evaluated for those only
+                st.compact(threads, set().union(*(x.columns() for x in exprs)))
                 ev = _evaluator(st, threads)
             else:
                 # most rows selected: computing for every row costs less than gathering every column

@@ -47,6 +47,22 @@ DICT_TYPES = ("string", "address", "binary")
 NUMERIC_TYPES = VALUE_TYPES
 
 
+#: Gathers of at least this many rows go to the C core (parallel, no per-row NumPy overhead).
+_C_GATHER_MIN = 1 << 16
+
+
+def _gather(values: np.ndarray, indices: np.ndarray, threads: int) -> np.ndarray:
+    """values[indices]: in C for long index arrays of plain numbers, else NumPy (whose rules,
+    negative indices included, the C path keeps: it refuses any index outside 0..n-1 and NumPy
+    then takes the call)."""
+    if len(indices) >= _C_GATHER_MIN and values.dtype.kind in "biuf" and values.ndim == 1:
+        try:
+            return _core.take(values, indices, max(1, threads))
+        except IndexError:
+            pass
+    return values[indices]
+
+
 class Column:
     """One typed, nullable column.
 
@@ -206,10 +222,17 @@ class Column:
         c._dict_values = self._dict_values
         return c
 
-    def take(self, indices: np.ndarray) -> "Column":
-        """The rows at ``indices`` (an integer array), sharing the dictionary."""
-        data = self._data[indices]
-        valid = None if self._valid is None else self._valid[indices]
+    def take(self, indices: np.ndarray, threads: int = 1) -> "Column":
+        """The rows at ``indices`` (an integer array, negative counting from the end as in
+        NumPy), sharing the dictionary; ``threads`` gather a long list in parallel.
+
+        Example:
+            >>> import numpy as np
+            >>> Column("x", "int64", np.array([5, 6, 7])).take(np.array([2, -3])).to_pylist()
+            [7, 5]
+        """
+        data = _gather(self._data, indices, threads)
+        valid = None if self._valid is None else _gather(self._valid, indices, threads)
         c = Column(self.name, self.type, data, valid, self._dict, logical=self.logical)
         c._dict_values = self._dict_values
         return c
@@ -454,8 +477,8 @@ class Table:
         return self.slice(0, n)
 
     def take(self, indices: Sequence[int] | np.ndarray, threads: int = 1) -> "Table":
-        """The rows at ``indices`` as a new table; with ``threads`` > 1 the columns are gathered
-        in parallel (NumPy releases the GIL while it gathers).
+        """The rows at ``indices`` as a new table; with ``threads`` > 1 each long column is
+        gathered by that many threads in the C core.
 
         Example:
             >>> import vpcflow as vf
@@ -465,13 +488,7 @@ class Table:
             [443, 22]
         """
         idx = np.asarray(indices, dtype=np.int64)
-        if threads > 1 and len(self._cols) > 1 and len(idx) >= 100_000:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(min(threads, len(self._cols))) as pool:
-                cols = list(pool.map(lambda c: c.take(idx), self._cols))
-            return Table(cols, self.report)
-        return Table([c.take(idx) for c in self._cols], self.report)
+        return Table([c.take(idx, threads) for c in self._cols], self.report)
 
     def select(self, names: Sequence[str]) -> "Table":
         """A table of just the named columns."""

@@ -188,4 +188,14 @@ vf_status vf_group_agg_ex(const vf_colview *cols, int ncols, int64_t nrows, cons
 vf_status vf_topk(const vf_colview *col, int64_t nrows, const int64_t *sel, int64_t nsel, int64_t k, bool descending,
                   int64_t **out, int64_t *nout, vf_error *err);
 
+/* ================================================================== */
+/* Gather                                                              */
+/* ================================================================== */
+/* *out (malloc'd, n values of `width` bytes: 1, 2, 4 or 8) gets
+ * src[idx[i]] for each of the n indices, with up to `threads` threads.
+ * Every index is checked against nsrc: one out of range fails the call
+ * (VF_EARG, naming the first such position) and *out stays NULL. */
+vf_status vf_gather(const void *src, int64_t nsrc, size_t width, const int64_t *idx, int64_t n, int threads,
+                    void **out, vf_error *err);
+
 #endif

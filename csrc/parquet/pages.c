@@ -190,7 +190,7 @@ static void gather(const uint8_t *dict, const uint32_t *idx, size_t n, size_t w,
 #define SPREAD(T)                                                                                      \
     do {                                                                                               \
         T *d_ = (T *)(void *)dst;                                                                      \
-        const T *s_ = (const T *)(const void *)src;                                                    \
+        const uint8_t *s_b = src;                                                                      \
         const T f_ = (T)fill;                                                                          \
         size_t k_ = nn, i_ = n;                                                                        \
         while (i_ > 0) {                                                                               \
@@ -198,14 +198,15 @@ static void gather(const uint8_t *dict, const uint32_t *idx, size_t n, size_t w,
             while (j_ >= 8 && load_u64(valid + j_ - 8) == ALL_VALID8) j_ -= 8;                        \
             if (j_ < i_) {                                                                             \
                 k_ -= i_ - j_;                                                                         \
-                memmove(d_ + j_, s_ + k_, (i_ - j_) * sizeof(T));                                      \
+                memmove(d_ + j_, s_b + k_ * sizeof(T), (i_ - j_) * sizeof(T));                         \
                 i_ = j_;                                                                               \
                 continue;                                                                              \
             }                                                                                          \
             for (size_t e_ = i_ >= 8 ? i_ - 8 : 0; i_ > e_;) {                                         \
                 i_--;                                                                                  \
                 k_ -= valid[i_];                                                                       \
-                T x_ = s_[k_ < nn ? k_ : nn - 1];                                                      \
+                T x_; /* the page's values need not be aligned */                                    \
+                memcpy(&x_, s_b + (k_ < nn ? k_ : nn - 1) * sizeof(T), sizeof(T));                    \
                 d_[i_] = valid[i_] ? x_ : f_;                                                          \
             }                                                                                          \
         }                                                                                              \

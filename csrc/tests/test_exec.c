@@ -2,7 +2,7 @@
  * test_exec.c - unit tests of the query kernels (csrc/exec/): expressions
  * (every op, Kleene logic, NaN, division, wrapping, every column type,
  * selections, bad programs), grouped aggregation (every aggregate, every
- * strategy forced, thread counts 1..4, edge cases) and top-k.
+ * strategy forced, thread counts 1..4, edge cases), top-k and gather.
  *
  * Random cases are checked against references written the slow, obvious
  * way here: a row-at-a-time interpreter of programs, and a group-by that
@@ -1662,6 +1662,49 @@ static void test_topk(void) {
     CHECK_INT(vf_topk(&c, 8, NULL, 0, -1, true, &out, &n, &err), VF_EARG);
 }
 
+/* vf_gather: every width, threads 1..3, tasks of every length, indices out of range */
+static void test_gather(void) {
+    const int64_t n = 3 * VF_TASK + 17, nsrc = 1000;
+    int64_t *idx = malloc((size_t)n * sizeof *idx);
+    uint64_t *src = malloc((size_t)nsrc * sizeof *src);
+    for (int64_t i = 0; i < nsrc; i++) src[i] = 0x0102030405060708ULL * (uint64_t)(i + 1);
+    for (int64_t i = 0; i < n; i++) idx[i] = (i * 7919) % nsrc;
+    static const size_t widths[] = {1, 2, 4, 8};
+    vf_error err;
+    for (int w = 0; w < 4; w++)
+        for (int threads = 1; threads <= 3; threads++) {
+            const size_t wd = widths[w];
+            uint8_t *s = malloc((size_t)nsrc * wd); /* the low wd bytes of each value */
+            for (int64_t i = 0; i < nsrc; i++) memcpy(s + (size_t)i * wd, &src[i], wd);
+            void *out = NULL;
+            CHECK_INT(vf_gather(s, nsrc, wd, idx, n, threads, &out, &err), VF_OK);
+            int bad = 0;
+            for (int64_t i = 0; i < n; i++) bad += memcmp((uint8_t *)out + (size_t)i * wd, s + (size_t)idx[i] * wd, wd) != 0;
+            CHECK_INT(bad, 0);
+            free(out);
+            free(s);
+        }
+    /* one index out of range, late in the last task, then a negative one in the first */
+    void *out = (void *)1;
+    idx[n - 2] = nsrc;
+    CHECK_INT(vf_gather(src, nsrc, 8, idx, n, 2, &out, &err), VF_EARG);
+    CHECK(out == NULL);
+    char want[96];
+    snprintf(want, sizeof want, "index %lld at position %lld is out of range for %lld rows", (long long)nsrc,
+             (long long)(n - 2), (long long)nsrc);
+    CHECK_CONTAINS(err.msg, want);
+    idx[5] = -1;
+    CHECK_INT(vf_gather(src, nsrc, 8, idx, n, 3, &out, &err), VF_EARG);
+    CHECK_CONTAINS(err.msg, "index -1 at position 5 ");
+    /* nothing to gather; nothing to gather from; a width that is not 1, 2, 4 or 8 */
+    CHECK_INT(vf_gather(src, nsrc, 8, idx, 0, 2, &out, &err), VF_OK);
+    free(out);
+    CHECK_INT(vf_gather(src, 0, 8, idx, 3, 1, &out, &err), VF_EARG);
+    CHECK_INT(vf_gather(src, nsrc, 3, idx, 3, 1, &out, &err), VF_EARG);
+    free(idx);
+    free(src);
+}
+
 int main(void) {
     test_compare();
     test_kleene();
@@ -1682,5 +1725,6 @@ int main(void) {
     test_group_strategies();
     test_group_bad();
     test_topk();
+    test_gather();
     return check_summary();
 }
