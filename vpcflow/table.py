@@ -55,7 +55,8 @@ def _gather(values: np.ndarray, indices: np.ndarray, threads: int) -> np.ndarray
     """values[indices]: in C for long index arrays of plain numbers, else NumPy (whose rules,
     negative indices included, the C path keeps: it refuses any index outside 0..n-1 and NumPy
     then takes the call)."""
-    if len(indices) >= _C_GATHER_MIN and values.dtype.kind in "biuf" and values.ndim == 1:
+    if (isinstance(indices, np.ndarray) and indices.dtype.kind == "i" and indices.ndim == 1
+            and len(indices) >= _C_GATHER_MIN and values.dtype.kind in "biuf" and values.ndim == 1):
         try:
             return _core.take(values, indices, max(1, threads))
         except IndexError:
