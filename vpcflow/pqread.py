@@ -64,7 +64,6 @@ from urllib.parse import unquote
 import numpy as np
 
 from . import _core as _core
-from .errors import ParquetError
 from .reader import _threads
 from .table import Column, Table
 

@@ -403,7 +403,11 @@ class Query:
             st.table = Table(cols, table.report)
 
     def _aggregate(self, step: _Aggregate, st: _State, threads: int) -> None:
-        named = {k.output_name: _strip(k) for k in step.keys if _integer_column(st.table, _names_of(k))}
+        named: dict[str, str] = {}  # output name -> "protocol" or "service"
+        for k in step.keys:
+            e = _strip(k)
+            if isinstance(e, E.NameOf) and _integer_column(st.table, _names_of(e)):
+                named[k.output_name] = e.kind
         if named:
             # A key that names a column's numbers (protocol_name(protocol)): group by the numbers and
             # name the groups, unless two numbers present share a name; then group by the names.
@@ -414,7 +418,7 @@ class Query:
             cols, ok = [], True
             for c in st.table.columns:
                 if c.name in named and ok:
-                    c, ok = _name_groups(c, named[c.name].kind)  # type: ignore[union-attr]
+                    c, ok = _name_groups(c, named[c.name])
                 cols.append(c)
             if ok:
                 st.table = Table(cols, st.table.report)
