@@ -132,7 +132,9 @@ def cached_data(d: Path, build: Callable[[Path], dict]) -> dict:
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
     m = build(d)
-    man.write_text(json.dumps(m))
+    from vpcflow.manifest import write_atomic
+
+    write_atomic(str(man), json.dumps(m).encode())  # a crash never leaves half a manifest
     return m
 
 

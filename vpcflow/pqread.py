@@ -719,8 +719,7 @@ def read_plan_selected(
     t1 = read_plan(files, plans, columns=first, threads=threads, addresses=addresses, partitions=partitions)
     sel = np.asarray(select(t1), dtype=np.int64)
     report = t1.report
-    keep_all = not cut  # whatever is read by the plans is handed over uncut
-    nthr = threads or os.cpu_count() or 1
+    nthr = _threads(threads)
     if rest and t1.num_rows:
         # Reading the other columns row range by row range pays when it skips pages: few picked
         # rows in few runs.  Many short runs (a filter keeping 10% of rows scattered through every
@@ -733,7 +732,7 @@ def read_plan_selected(
             t1 = t1.take(sel, nthr)
         else:
             t2 = read_plan(files, plans, columns=rest, threads=threads, addresses=addresses, partitions=partitions)
-            if not keep_all:
+            if cut:  # (uncut: whatever the plans read is handed over with the selection)
                 t1, t2 = t1.take(sel, nthr), t2.take(sel, nthr)
         first_read = (report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total)
         report._add(t2.report)
@@ -741,7 +740,7 @@ def read_plan_selected(
         report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total = first_read
         cols = list(t1.columns) + [c for c in t2.columns if c.name not in t1.column_names]
     else:
-        if not keep_all:
+        if cut:
             t1 = t1.take(sel, nthr)
         cols = list(t1.columns)
     report.rows = t1.num_rows

@@ -165,17 +165,17 @@ def _evaluator(state: _State, threads: int):
 # ===================================================================
 # The query
 # ===================================================================
-def _names_of(e: E.Expr) -> str | None:
-    """The column whose numbers ``e`` names (protocol_name(col("protocol"))), if that is what it is."""
+def _named_numbers(e: E.Expr, t: Table) -> tuple[str, str] | None:
+    """(column, "protocol" or "service") when ``e`` names the numbers of an integer column of
+    ``t`` (``protocol_name(col("protocol"))``), else None."""
     e = _strip(e)
-    if isinstance(e, E.NameOf) and isinstance(_strip(e.arg), E.Col):
-        return _strip(e.arg).name  # type: ignore[attr-defined]
-    return None
-
-
-def _integer_column(t: Table, name: str | None) -> bool:
-    return name is not None and name in t.column_names and t.column(name).type not in DICT_TYPES \
-        and np.dtype(t.column(name).type).kind in "iu"
+    if not isinstance(e, E.NameOf):
+        return None
+    arg = _strip(e.arg)
+    if not isinstance(arg, E.Col) or arg.name not in t.column_names:
+        return None
+    typ = t.column(arg.name).type
+    return (arg.name, e.kind) if typ not in DICT_TYPES and np.dtype(typ).kind in "iu" else None
 
 
 def _name_groups(c: Column, kind: str) -> tuple[Column, bool]:
@@ -403,22 +403,18 @@ class Query:
             st.table = Table(cols, table.report)
 
     def _aggregate(self, step: _Aggregate, st: _State, threads: int) -> None:
-        named: dict[str, str] = {}  # output name -> "protocol" or "service"
-        for k in step.keys:
-            e = _strip(k)
-            if isinstance(e, E.NameOf) and _integer_column(st.table, _names_of(e)):
-                named[k.output_name] = e.kind
+        named = {k.output_name: src for k in step.keys if (src := _named_numbers(k, st.table))}
         if named:
             # A key that names a column's numbers (protocol_name(protocol)): group by the numbers and
             # name the groups, unless two numbers present share a name; then group by the names.
             before = (st.table, st.sel, st.tiebreak)
-            by_number = [E.Col(_names_of(k) or "").alias(k.output_name) if k.output_name in named else k
+            by_number = [E.Col(named[k.output_name][0]).alias(k.output_name) if k.output_name in named else k
                          for k in step.keys]
             self._aggregate_by(_Aggregate(tuple(by_number), step.aggs, step.drop_null), st, threads)
             cols, ok = [], True
             for c in st.table.columns:
                 if c.name in named and ok:
-                    c, ok = _name_groups(c, named[c.name])
+                    c, ok = _name_groups(c, named[c.name][1])
                 cols.append(c)
             if ok:
                 st.table = Table(cols, st.table.report)

@@ -241,6 +241,13 @@ static void spread(uint8_t *dst, const uint8_t *src, const uint8_t *valid, size_
 /* ================================================================== */
 /* values                                                              */
 /* ================================================================== */
+/* Whether count PLAIN values of c->pw bytes fit in the len bytes of a page. */
+static vf_status plain_fits(chunk *c, size_t count, size_t len) {
+    if (count > len / c->pw)
+        return fail(c, "PLAIN: %zu values of %zu bytes need more than the %zu bytes of the page", count, c->pw, len);
+    return VF_OK;
+}
+
 /* count fixed-width physical values (c->pw bytes each; BOOLEAN one byte
  * 0/1) from p[0..len) in a non-dictionary encoding. */
 static vf_status decode_fixed(chunk *c, int enc, const uint8_t *p, size_t len, size_t count, uint8_t *out) {
@@ -252,8 +259,7 @@ static vf_status decode_fixed(chunk *c, int enc, const uint8_t *p, size_t len, s
             st = pq_plain_bool_decode(p, len, out, count, c->err);
             return st == VF_OK ? st : locate(c, st);
         }
-        if (count > len / c->pw)
-            return fail(c, "PLAIN: %zu values of %zu bytes need more than the %zu bytes of the page", count, c->pw, len);
+        if ((st = plain_fits(c, count, len)) != VF_OK) return st;
         if (count) memcpy(out, p, count * c->pw);
         return VF_OK;
     case PQ_RLE: {
@@ -470,11 +476,8 @@ static vf_status decode_rows(chunk *c, const page *pg, size_t n, uint8_t *vals, 
     *nn_out = nn;
     if (pg->encoding == PQ_PLAIN && c->conv == CONV_NONE && c->l->physical != PQ_BOOLEAN && c->pw == c->ow) {
         /* spread straight from the page: no dense copy first */
-        if (nn > pg->values_len / c->pw)
-            return fail(c, "PLAIN: %zu values of %zu bytes need more than the %zu bytes of the page", nn, c->pw,
-                        pg->values_len);
-        spread(vals, pg->values, valid, n, nn, c->ow, 0);
-        return VF_OK;
+        if ((st = plain_fits(c, nn, pg->values_len)) == VF_OK) spread(vals, pg->values, valid, n, nn, c->ow, 0);
+        return st;
     }
     if ((st = decode_values(c, pg, nn, vals)) != VF_OK) return st;
     spread(vals, vals, valid, n, nn, c->ow, c->conv == CONV_BYTES ? -1 : 0);
