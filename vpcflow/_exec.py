@@ -254,9 +254,16 @@ def group_agg(table: Table, keys: Sequence[ColumnRef], aggs: Sequence[AggLike], 
     for k, (values, valid) in zip(keys, kout):
         src = table.columns[_index(table, k)]
         result.append(_result_column(src.name, src, values, valid))
+    taken = {c.name for c in result}
     for (spec, name, src), (values, valid) in zip(specs, aout):
         keep_type = spec[0] in ("arg_min", "arg_max")
-        result.append(_result_column(name, src if keep_type else None, values, valid))
+        # the same aggregate asked twice (under two aliases, say) gives two columns
+        unique, k = name, 1
+        while unique in taken:
+            k += 1
+            unique = f"{name}#{k}"
+        taken.add(unique)
+        result.append(_result_column(unique, src if keep_type else None, values, valid))
     out = Table(result)
     out.strategy = used  # type: ignore[attr-defined]
     return out

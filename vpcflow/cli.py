@@ -169,13 +169,15 @@ def _format(t: Table, fmt: str, width: int = 40) -> str:
     return t.to_string(limit=max(t.num_rows, 1), max_width=width)
 
 
-def _source(path: str):
+def _source(path: str, memory_limit: str | None = None):
     """A converted/Parquet dataset when the path holds Parquet files, else the raw logs read into a table."""
     from .dataset import dataset, is_parquet
     from .pqread import find_parquet_files
 
     if any(is_parquet(f) for f, _ in find_parquet_files(path)):
-        return dataset(path)
+        if memory_limit is None:
+            return dataset(path)
+        return dataset(path, memory_limit=_bytes(memory_limit))
     return read_logs(path)
 
 
@@ -235,7 +237,7 @@ def _cmd_compact(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    src = _source(args.data)
+    src = _source(args.data, args.memory_limit)
     if args.explain:
         from .pipe import apply
 
@@ -260,7 +262,7 @@ def _print_report(src, n: int, fmt: str, threads: int | None) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    _print_report(_source(args.data), args.n, args.format, args.threads)
+    _print_report(_source(args.data, args.memory_limit), args.n, args.format, args.threads)
     return 0
 
 
@@ -373,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
     q.add_argument("--width", type=int, default=40, help="maximum column width (table format)")
     q.add_argument("--threads", type=int, default=None)
+    q.add_argument("--memory-limit", default=None, dest="memory_limit",
+                   help="scan budget, e.g. 2G (default: a quarter of the memory): larger scans run in "
+                        "batches of row groups")
     q.add_argument("--explain", action="store_true", help="print the plan and what pruning saves instead")
     q.set_defaults(func=_cmd_query)
 
@@ -381,6 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-n", type=int, default=10, help="rows per top-k answer (default 10)")
     r.add_argument("--format", choices=("table", "csv", "json"), default="table")
     r.add_argument("--threads", type=int, default=None)
+    r.add_argument("--memory-limit", default=None, dest="memory_limit",
+                   help="scan budget, e.g. 2G (default: a quarter of the memory): larger scans run in "
+                        "batches of row groups")
     r.set_defaults(func=_cmd_report)
     return p
 

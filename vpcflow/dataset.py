@@ -55,6 +55,32 @@ PathLike = Any
 _PARTITION_KEYS = ("year", "month", "day", "hour")
 
 
+
+def _default_query_memory() -> int:
+    """A quarter of the machine's memory, at least 1 GiB (DuckDB's default limit is 80% of it)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        total = 0
+    return max(1 << 30, total // 4)
+
+
+#: a query's scan budget unless the dataset or the query says otherwise
+DEFAULT_QUERY_MEMORY = _default_query_memory()
+
+#: bytes per row and column in memory while a query runs on it: the values (dictionary codes are
+#: 4 bytes), a validity byte, and as much again for selections, gathers and computed columns
+_WIDTH = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "float32": 4,
+          "int64": 8, "uint64": 8, "float64": 8}
+
+
+def check_memory_limit(memory_limit: Any) -> int:
+    """``memory_limit`` if it is a positive number of bytes, else a ValueError saying so."""
+    if isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0:
+        raise ValueError(f"memory_limit must be a positive number of bytes, not {memory_limit!r}")
+    return memory_limit
+
+
 # ===================================================================
 # Reports
 # ===================================================================
@@ -78,6 +104,9 @@ class ScanReport:
         columns: the columns read.
         filter: the filter pushed down, or None.
         seconds: wall time of planning and reading.
+        batches, batch_rows: how many batches of whole row groups the scan
+            ran in, and at most how many rows each (1 and 0: one scan; see
+            ``memory_limit`` of :func:`dataset`).
     """
 
     files: int = 0
@@ -95,6 +124,19 @@ class ScanReport:
     filter: str | None = None
     seconds: float = 0.0
     filtered: bool = False
+    batches: int = 1
+    batch_rows: int = 0
+
+    def add_batches(self, parts: "Sequence[ScanReport]") -> None:
+        """Count what the batches of a batched scan read (their planning is this report's already)."""
+        self.bytes_read = sum(p.bytes_read for p in parts)
+        self.rows_read = sum(p.rows_read for p in parts)
+        self.seconds += sum(p.seconds for p in parts)
+        pages = sum(p.pages for p in parts)
+        if pages > self.pages:  # the reader's count covers every column read, as in one scan
+            self.pages = pages
+            self.pages_skipped = sum(p.pages_skipped for p in parts)
+        self.filtered = all(p.filtered for p in parts)
 
     def describe_lines(self) -> list[str]:
         cols = "all" if self.columns is None else ", ".join(self.columns)
@@ -111,6 +153,9 @@ class ScanReport:
         pct = f" ({100 * b / self.bytes_total:.1f}%)" if self.bytes_total else ""
         word = "read" if self.bytes_read else "to read (column chunks of kept row groups)"
         lines.append(f"  bytes: {b:,} {word} of {self.bytes_total:,} on disk{pct}")
+        if self.batches > 1:
+            lines.append(f"  batches: {self.batches:,} of whole row groups, at most {self.batch_rows:,} rows each "
+                         "(the memory limit)")
         return lines
 
     def summary(self) -> str:
@@ -182,7 +227,8 @@ def _partition_time_bounds(parts: dict[str, str | None], by: str | None) -> tupl
 # The dataset
 # ===================================================================
 def dataset(source: PathLike | Iterable[PathLike], *, partitioning: bool = True,
-            addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS) -> "Dataset":
+            addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS,
+            memory_limit: int = DEFAULT_QUERY_MEMORY) -> "Dataset":
     """Open Parquet files or directories as a queryable :class:`Dataset`.
 
     Args:
@@ -193,8 +239,13 @@ def dataset(source: PathLike | Iterable[PathLike], *, partitioning: bool = True,
         partitioning: ``key=value`` directories become columns.
         addresses: string columns read as addresses (default: the flow-log
             address columns).
+        memory_limit: the memory budget of a query's scan, in bytes (default
+            a quarter of the machine's memory, at least 1 GiB).  A query whose columns would need more is run in batches
+            of whole row groups, aggregated batch by batch and combined
+            (:mod:`vpcflow.partial`); ``Query.collect(memory_limit=)``
+            overrides it for one query.
     """
-    return Dataset(source, partitioning=partitioning, addresses=addresses)
+    return Dataset(source, partitioning=partitioning, addresses=addresses, memory_limit=memory_limit)
 
 
 class Dataset:
@@ -207,7 +258,9 @@ class Dataset:
     """
 
     def __init__(self, source: PathLike | Iterable[PathLike], *, partitioning: bool = True,
-                 addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS) -> None:
+                 addresses: Sequence[str] | None = DEFAULT_ADDRESS_COLUMNS,
+                 memory_limit: int = DEFAULT_QUERY_MEMORY) -> None:
+        self.memory_limit = check_memory_limit(memory_limit)
         self._addresses = tuple(addresses) if addresses is not None else None
         self._partition_by: str | None = None
         self._declared: list[tuple[str, str]] | None = None
@@ -482,15 +535,57 @@ class Dataset:
             sizes = sizes[:, [j for j, c in enumerate(pf.schema) if c.name in want]]
         return sizes.sum(axis=1)
 
+    def _batches(self, plan: "_Plan", columns: list[str] | None, memory_limit: int) -> list["_Plan"]:
+        """The plan cut into batches of whole row groups whose columns fit ``memory_limit`` (the plan
+        itself when all of it fits)."""
+        types = self.schema
+        names = list(types) if columns is None else [c for c in columns if c in types]
+        row_bytes = 2 * sum(_WIDTH.get(types[c], 4) + 1 for c in names) or 1
+        per_batch = max(memory_limit // row_bytes, 1)
+        units: list[tuple[int, tuple, int]] = []   # (file index, row-plan entry, rows)
+        for k, (pf, rp) in enumerate(zip(plan.files, plan.row_plans)):
+            rows = pf.metadata.row_group_rows
+            entries = [(i, None) for i in range(len(rows))] if rp is None else rp
+            for i, ranges in entries:
+                n = rows[i] if ranges is None else sum(b - a for a, b in ranges)
+                units.append((k, (i, ranges), n))
+        if sum(n for _, _, n in units) <= per_batch:
+            return [plan]
+        out: list[_Plan] = []
+        cur: list[tuple[int, tuple, int]] = []
+        for u in units:
+            if cur and sum(n for _, _, n in cur) + u[2] > per_batch:
+                out.append(self._sub_plan(plan, cur))
+                cur = []
+            cur.append(u)
+        if cur:
+            out.append(self._sub_plan(plan, cur))
+        plan.report.batches = len(out)
+        plan.report.batch_rows = per_batch
+        return out
+
+    @staticmethod
+    def _sub_plan(plan: "_Plan", units: list[tuple[int, tuple, int]]) -> "_Plan":
+        sub = _Plan(ScanReport(columns=plan.report.columns, filter=plan.report.filter))
+        for k, entry, _ in units:
+            if not sub.files or sub.files[-1] is not plan.files[k]:
+                sub.files.append(plan.files[k])
+                sub.partitions.append(plan.partitions[k])
+                sub.row_plans.append([])
+            sub.row_plans[-1].append(entry)
+        return sub
+
     def _scan_selected(self, columns: list[str] | None, filters: list[E.Expr],
-                       threads: int) -> tuple[Table, bool, "np.ndarray | None"]:
+                       threads: int, plan: "_Plan | None" = None) -> tuple[Table, bool, "np.ndarray | None"]:
         """The scan, whether the filters' rows are known exactly, and if so where they are.
 
         Returns (table, exact, sel): when exact, the filters keep the rows of ``table`` at ``sel``
         (every row when sel is None); otherwise ``table`` is a superset for the exact filter to cut.
+        ``plan`` (from :meth:`_plan`, or one batch of :meth:`_batches`) saves planning again.
         """
         t0 = time.perf_counter()
-        plan = self._plan(columns, filters)
+        if plan is None:
+            plan = self._plan(columns, filters)
         exact, where = False, None
         cols = None if columns is None else [c for c in columns if c in self.schema]
         if plan.files:

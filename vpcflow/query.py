@@ -26,12 +26,13 @@ answer.  Nulls sort last in both directions.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence, Union
 
 import numpy as np
 
-from . import _exec
+from . import _exec, partial
 from . import expr as E
 from .compile import Compiler, _strip
 from .errors import QueryError
@@ -281,10 +282,40 @@ class Query:
         return self._then(_Sample(float(fraction), seed))
 
     # -- running -------------------------------------------------------
-    def collect(self, threads: int | None = None) -> Table:
-        """Run the query and return a Table (an HTML table in Jupyter)."""
+    def collect(self, threads: int | None = None, *, memory_limit: int | None = None) -> Table:
+        """Run the query and return a Table (an HTML table in Jupyter).
+
+        Args:
+            threads: threads to run on (default: every core).
+            memory_limit: for a dataset, the scan's memory budget in bytes
+                (default: the dataset's; see :func:`vpcflow.dataset`).  When the columns the query reads would
+                need more, the scan runs in batches of whole row groups:
+                filtered and aggregated batch by batch, the partial groups
+                combined exactly (:mod:`vpcflow.partial`), so memory is bounded
+                by a batch and the groups, not by the rows scanned.  The
+                answer is the same either way.
+
+        Example:
+            >>> import vpcflow as vf
+            >>> t = vf.parse_text("2 1 eni-a 10.0.0.1 10.0.0.2 1 22 6 3 120 10 20 REJECT OK\\n")
+            >>> t.lazy().filter(vf.col("bytes") > 100).collect(threads=1).num_rows
+            1
+        """
         nthreads = _threads(threads)
-        state, steps = self._scan(nthreads)
+        src = self._source
+        if isinstance(src, Table):
+            self._pushdown()  # validates column names up front
+            state, steps = _State(src), _optimize(self._steps)
+        else:
+            from .dataset import check_memory_limit
+
+            limit = src.memory_limit if memory_limit is None else check_memory_limit(memory_limit)
+            pushed, needed = self._pushdown()
+            plan = src._plan(needed, pushed)
+            batches = src._batches(plan, needed, limit)
+            if len(batches) > 1:
+                return self._collect_batches(plan, batches, pushed, needed, nthreads)
+            state, steps = self._scan(plan, pushed, needed, nthreads)
         for step in steps:
             self._run(step, state, nthreads)
         return _compact_dictionaries(state.compact())
@@ -294,8 +325,9 @@ class Query:
         lines = []
         if not isinstance(self._source, Table):
             pushed, needed = self._pushdown()
-            report = self._source._plan(needed, pushed)
-            lines.extend(report.describe_lines())
+            plan = self._source._plan(needed, pushed)
+            self._source._batches(plan, needed, self._source.memory_limit)  # counts them in the report
+            lines.extend(plan.describe_lines())
         else:
             lines.append(f"Table: {self._source.num_rows:,} rows x {len(self._source.column_names)} columns")
         for step in _optimize(self._steps):
@@ -340,22 +372,81 @@ class Query:
         src = self._source
         return src.column_names if isinstance(src, Table) else src.column_names
 
-    def _scan(self, threads: int) -> tuple[_State, tuple]:
-        """The scanned table, and the (optimized) steps still to run on it."""
-        src = self._source
+    def _scan(self, plan: Any, pushed: list[E.Expr], needed: list[str] | None,
+              threads: int) -> tuple[_State, tuple]:
+        """The dataset's rows of ``plan`` (all of it, or one batch), and the (optimized) steps still
+        to run on them."""
         steps = _optimize(self._steps)
-        if not isinstance(src, Table):
-            pushed, needed = self._pushdown()
-            table, exact, where = src._scan_selected(needed, pushed, threads)
-            # the scan prunes conservatively and the pushed filters run again exactly, unless the
-            # scan already knows their rows (late materialisation filtered the filter's columns)
+        table, exact, where = self._source._scan_selected(needed, pushed, threads, plan)  # type: ignore[union-attr]
+        # the scan prunes conservatively and the pushed filters run again exactly, unless the
+        # scan already knows their rows (late materialisation filtered the filter's columns)
+        state = _State(table)
+        if exact:
+            steps = steps[len(pushed):]
+            state.sel = where
+        return state, steps
+
+    def _collect_batches(self, plan: Any, batches: list, pushed: list[E.Expr], needed: list[str] | None,
+                         threads: int) -> Table:
+        """collect() a batch of row groups at a time: the row-wise steps (filters, columns) run per
+        batch; an aggregation that follows them aggregates each batch into partial groups, combined
+        at the end; otherwise the rows each batch keeps are concatenated.  The other steps run on
+        the combined result."""
+        steps = _optimize(self._steps)
+        k = 0
+        while k < len(steps) and isinstance(steps[k], (_Filter, _Select, _WithColumns)):
+            k += 1
+        agg = steps[k] if k < len(steps) and isinstance(steps[k], _Aggregate) else None
+        rest = steps[k + 1:] if agg is not None else steps[k:]
+        limit = rest[0].n if rest and isinstance(rest[0], _Limit) else None
+        spl = partial.split(agg.aggs) if agg is not None else None
+        named: dict[str, tuple[str, str]] = {}
+        mains: list[Table] = []
+        pairs: list[list[Table]] = [[] for _ in (spl.distinct if spl else ())]
+        pieces: list[Table] = []
+        reports = []
+        kept = 0
+        for sub in batches:
+            st, todo = self._scan(sub, pushed, needed, threads)
+            reports.append(sub.report)
+            for step in todo[:len(todo) - len(steps) + k]:
+                self._run(step, st, threads)
+            if agg is None or spl is None:
+                pieces.append(st.compact(threads))
+                kept += pieces[-1].num_rows
+                if limit is not None and kept >= limit:
+                    break
+                continue
+            if not mains:
+                named = {key.output_name: src for key in agg.keys if (src := _named_numbers(key, st.table))}
+            # a key naming numbers groups by the numbers here; the partial groups are named before
+            # they are combined (few rows), so the groups are the names' whatever the numbers
+            keys = tuple(E.Col(named[key.output_name][0]).alias(key.output_name) if key.output_name in named
+                         else key for key in agg.keys)
+            one = _State(st.table, st.sel)
+            self._aggregate_by(_Aggregate(keys, tuple(spl.parts) + (E.count().alias("__n"),)), one, threads)
+            mains.append(_compact_dictionaries(one.table))
+            for j, (_, x) in enumerate(spl.distinct):
+                one = _State(st.table, st.sel)
+                self._aggregate_by(_Aggregate(keys + (x.alias("__d"),), (E.count().alias("__n"),)), one, threads)
+                pairs[j].append(_compact_dictionaries(one.table))
+        plan.report.add_batches(reports)
+        if agg is None or spl is None:
+            table = _concat(pieces)
             state = _State(table)
-            if exact:
-                steps = steps[len(pushed):]
-                state.sel = where
-            return state, steps
-        self._pushdown()  # validates column names up front
-        return _State(src), steps
+        else:
+            key_names = [key.output_name for key in agg.keys]
+            main = _name_numbers(_concat(mains), named)
+            dist = [_name_numbers(_concat(p), named) for p in pairs]
+            out_names = [a.output_name for a in agg.aggs]
+            _check_names(key_names + out_names)
+            table = partial.combine(main, dist, key_names, spl, out_names)
+            table = _drop_null_groups(table, agg.drop_null)
+            state = _State(table, tiebreak=tuple(key_names))
+        state.table.report = plan.report
+        for step in rest:
+            self._run(step, state, threads)
+        return _compact_dictionaries(state.compact())
 
     # -- steps -----------------------------------------------------------
     def _run(self, step: Any, st: _State, threads: int) -> None:
@@ -437,20 +528,16 @@ class Query:
         key_cols = [comp._add(("key", k.output_name), comp.materialize(k, k.output_name, ev)) for k in step.keys]
         specs = [_agg_spec(comp, a, ev) for a in step.aggs]
         out_names = [k.output_name for k in step.keys] + [a.output_name for a in step.aggs]
-        if len(set(out_names)) != len(out_names):
-            dup = next(n for n in out_names if out_names.count(n) > 1)
-            raise QueryError(f"two result columns would be called {dup!r}: name them with .alias()")
-        out = _exec.group_agg(comp.kernel_table(), key_cols, specs, st.sel, threads)
+        _check_names(out_names)
+        try:
+            out = _exec.group_agg(comp.kernel_table(), key_cols, specs, st.sel, threads)
+        except ValueError as e:
+            m = re.match(r"aggregate (\d+): SUM .* overflows int64", str(e))
+            if m is None or int(m.group(1)) >= len(step.aggs):
+                raise
+            raise QueryError(f"{step.aggs[int(m.group(1))]!r}: the sum is outside the 64-bit integer range") from None
         table = Table([c.renamed(n) for c, n in zip(out.columns, out_names)], st.table.report)
-        if step.drop_null:
-            keep = np.ones(table.num_rows, dtype=bool)
-            for name in step.drop_null:
-                c = table.column(name)
-                if c.null_count:
-                    keep &= c.valid
-            if not keep.all():
-                table = table.take(np.flatnonzero(keep))
-        st.table = table
+        st.table = _drop_null_groups(table, step.drop_null)
         st.sel = None
         st.tiebreak = tuple(k.output_name for k in step.keys)
 
@@ -573,6 +660,47 @@ def _optimize(steps: Sequence[Any]) -> tuple:
         if dropped:
             out[i] = _Aggregate(step.keys, step.aggs, tuple(step.drop_null) + tuple(dropped))
     return tuple(s for s in out if s is not None)
+
+
+def _check_names(out_names: Sequence[str]) -> None:
+    if len(set(out_names)) != len(out_names):
+        dup = next(n for n in out_names if out_names.count(n) > 1)
+        raise QueryError(f"two result columns would be called {dup!r}: name them with .alias()")
+
+
+def _drop_null_groups(table: Table, drop_null: Sequence[str]) -> Table:
+    """The groups whose keys ``drop_null`` are all non-null (a key.is_not_null() filter moved after
+    the aggregation by _optimize)."""
+    if not drop_null:
+        return table
+    keep = np.ones(table.num_rows, dtype=bool)
+    for name in drop_null:
+        c = table.column(name)
+        if c.null_count:
+            keep &= c.valid
+    return table if keep.all() else table.take(np.flatnonzero(keep))
+
+
+def _concat(tables: list[Table]) -> Table:
+    """The rows of tables with the same columns, one after the other, in the first table's column
+    order; every dictionary merged and sorted by value (even of one table), so that codes compare
+    as the values do."""
+    from .awsparquet import _concat_dict, concat_tables
+
+    if not tables:
+        raise AssertionError("no batch")  # pragma: no cover - a batched scan has at least two batches
+    t = concat_tables(tables)
+    cols = [t.column(n) for n in tables[0].column_names]
+    if len(tables) == 1:
+        cols = [_concat_dict(c.name, c.type, [c]) if c.is_dictionary else c for c in cols]
+    return Table(cols)
+
+
+def _name_numbers(t: Table, named: dict[str, tuple[str, str]]) -> Table:
+    """The columns ``named`` (output name -> (column, kind)) of numbers as their IANA names."""
+    if not named:
+        return t
+    return Table([_name_groups(c, named[c.name][1])[0] if c.name in named else c for c in t.columns])
 
 
 def _dict_subset(c: Column, used: np.ndarray) -> tuple:

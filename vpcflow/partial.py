@@ -1,0 +1,339 @@
+"""Aggregation in batches (private): partial aggregates per batch, combined exactly.
+
+A dataset query whose scan would not fit its memory budget runs a batch of
+whole row groups at a time (:meth:`vpcflow.Query.collect`, ``memory_limit``):
+each batch is filtered and aggregated on its own into *partial* aggregates, a
+few rows per group, and the partial rows of every batch are then combined into
+the final groups here.  Memory is then bounded by one batch plus the partial
+rows, not by the rows scanned.
+
+Every aggregate is split into parts that combine exactly (:func:`split`):
+
+=====================  ====================================  =====================================
+aggregate              parts per batch                       combined
+=====================  ====================================  =====================================
+count(), count(x)      the count                             added
+sum(x)                 sum(x)                                added (null when every part is)
+min(x), max(x)         min(x), max(x)                        min, max (NaN largest, as SQL's)
+avg(x)                 avg(x), count(x)                      weighted by the counts
+variance, stddev(_pop) count, mean, stddev_pop                Chan's merge of the moments
+corr(x, y)             over the rows with both: count, the   Chan's merge of the moments and of
+                       means, stddev_pop of each, corr       the co-moment
+earliest/latest(x, b)  x and b at the batch's first/last b   the row of the first/last b (ties:
+                       (rows with x or b null passed over)   the earliest batch, as the first row)
+count_distinct(x)      the distinct (keys, x) pairs          pairs deduplicated, then counted
+=====================  ====================================  =====================================
+
+``count_distinct(x, approx=True)`` is computed exactly in batches (a
+HyperLogLog sketch per group cannot leave the C core); the exact count is
+within the estimate's error by definition.
+
+The combine sorts the partial rows by their group keys (the batches' tables
+are concatenated with their dictionaries merged and sorted by value, so codes
+compare as values do) and reduces each run of equal keys with NumPy; no
+Python loop per row or per group.
+
+Example:
+    >>> import vpcflow as vf
+    >>> from vpcflow import partial
+    >>> s = partial.split([vf.avg("bytes").alias("mean"), vf.count_distinct("srcaddr")])
+    >>> [(p.op, p.output_name) for p in s.parts], [i for i, _ in s.distinct]
+    ([('avg', '__p0_0'), ('count', '__p0_1')], [1])
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from . import expr as E
+from .errors import QueryError
+from .table import DICT_TYPES, Column, Table
+
+__all__ = ["Split", "split", "combine"]
+
+
+@dataclass
+class Split:
+    """How a list of aggregates is computed in batches.
+
+    Attributes:
+        aggs: the aggregates asked for.
+        parts: the partial aggregates each batch computes, grouped by the
+            query's keys (named ``__p{i}_{j}``: part j of aggregate i).
+        distinct: per aggregate i that counts distinct values, (i, the
+            value expression): each batch also lists its distinct (keys,
+            value) pairs for it, as a column ``__d``.
+    """
+
+    aggs: list[E.Agg]
+    parts: list[E.Agg] = field(default_factory=list)
+    distinct: list[tuple[int, E.Expr]] = field(default_factory=list)
+
+
+def _part(i: int, j: int) -> str:
+    return f"__p{i}_{j}"
+
+
+def split(aggs: Sequence[E.Agg]) -> Split:
+    """The partial aggregates (and distinct-pair lists) that compute ``aggs`` batch by batch."""
+    s = Split(list(aggs))
+    for i, a in enumerate(aggs):
+        if a.op in ("count_all", "count", "sum", "min", "max"):
+            parts = [E.Agg(a.op, a.args)]
+        elif a.op == "avg":
+            parts = [E.Agg("avg", a.args), E.Agg("count", a.args)]
+        elif a.op in ("variance", "stddev", "stddev_pop"):
+            parts = [E.Agg("count", a.args), E.Agg("avg", a.args), E.Agg("stddev_pop", a.args)]
+        elif a.op == "corr":
+            x, y = a.args
+            # the moments over the rows where both are non-null, as corr counts them
+            xm = E.when(y.is_null(), None, x)
+            ym = E.when(x.is_null(), None, y)
+            parts = [E.Agg("count", (xm,)), E.Agg("avg", (xm,)), E.Agg("avg", (ym,)),
+                     E.Agg("stddev_pop", (xm,)), E.Agg("stddev_pop", (ym,)), E.Agg("corr", a.args)]
+        elif a.op in ("earliest", "latest"):
+            x, by = a.args
+            # the chosen row's `by`: the C core passes over rows whose value or `by` is null
+            parts = [E.Agg(a.op, a.args), E.Agg(a.op, (E.when(x.is_null(), None, by), by))]
+        elif a.op in ("count_distinct", "approx_count_distinct"):
+            parts = []
+            s.distinct.append((i, a.args[0]))
+        else:  # pragma: no cover - every op of expr.Agg is listed above
+            raise QueryError(f"{a.op}() cannot be computed in batches")
+        s.parts.extend(p.alias(_part(i, j)) for j, p in enumerate(parts))
+    return s
+
+
+# ===================================================================
+# Grouping the partial rows
+# ===================================================================
+def _key_arrays(c: Column) -> list[np.ndarray]:
+    """lexsort keys for one group-key column, most significant first: [null flag, value].
+
+    Dictionary columns sort by their codes: the partial tables are concatenated with their
+    dictionaries merged and sorted by value (:func:`vpcflow.query._concat`), so codes order the
+    values alike in every table of the same query (the pairs of a distinct count line up with
+    the groups)."""
+    if c.type in DICT_TYPES:
+        codes = c.codes
+        return [codes < 0, codes]
+    nulls = ~c.valid if c.null_count else np.zeros(len(c), dtype=bool)
+    v = c.values
+    if v.dtype.kind == "f":
+        # one group for -0.0 and 0.0, and one for every NaN, as the C core groups them
+        v = np.where(v == 0, 0.0, v.astype(np.float64))
+        v = np.where(np.isnan(v), np.nan, v).view(np.int64)
+    elif v.dtype == np.bool_:
+        v = v.astype(np.int8)
+    if c.null_count:
+        v = np.where(nulls, 0, v)
+    return [nulls, v]
+
+
+def _runs(t: Table, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """(order, starts, sorted key arrays): the rows of ``t`` sorted by the columns ``names`` (stable), and
+    where each run of equal keys starts in that order."""
+    n = t.num_rows
+    arrays: list[np.ndarray] = []
+    for name in names:
+        arrays.extend(_key_arrays(t.column(name)))
+    if not arrays:
+        return np.arange(n), np.zeros(1 if n else 0, dtype=np.int64), []
+    order = np.lexsort(arrays[::-1])
+    ordered = [a[order] for a in arrays]
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+    for a in ordered:
+        change[1:] |= a[1:] != a[:-1]
+    return order, np.flatnonzero(change), ordered
+
+
+# ===================================================================
+# Combining
+# ===================================================================
+def _floats(c: Column, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values as float64 with 0 for null, valid) in ``order``."""
+    valid = c.valid[order] if c.null_count else np.ones(len(order), dtype=bool)
+    v = c.values[order].astype(np.float64)
+    return np.where(valid, v, 0.0), valid
+
+
+def _sum(c: Column, order: np.ndarray, starts: np.ndarray, what: str) -> Column:
+    valid = c.valid[order] if c.null_count else np.ones(len(order), dtype=bool)
+    v = np.where(valid, c.values[order], 0)
+    any_valid = np.logical_or.reduceat(valid, starts) if len(starts) else np.zeros(0, dtype=bool)
+    total = np.add.reduceat(v, starts) if len(starts) else v[:0]
+    if v.dtype.kind in "iu":
+        # partial sums are within int64; their total may not be (the one-pass sum counts in 128 bits
+        # and fails then): the float total tells an overflow from a true total
+        approx = np.add.reduceat(v.astype(np.float64), starts) if len(starts) else np.zeros(0)
+        if len(approx) and (np.abs(approx) > 9.2e18).any():
+            raise QueryError(f"{what}: the sum is outside the 64-bit integer range")
+    return Column(c.name, c.type, total.astype(c.values.dtype, copy=False),
+                  None if any_valid.all() else any_valid, logical=c.logical)
+
+
+def _extreme(c: Column, order: np.ndarray, starts: np.ndarray, largest: bool) -> Column:
+    valid = c.valid[order] if c.null_count else np.ones(len(order), dtype=bool)
+    v = c.values[order]
+    any_valid = np.logical_or.reduceat(valid, starts) if len(starts) else np.zeros(0, dtype=bool)
+    if v.dtype.kind == "f":
+        # NaN is the largest value (SQL's order): max keeps it, min takes it only when nothing else
+        if largest:
+            out = np.maximum.reduceat(np.where(valid, v, -np.inf), starts) if len(starts) else v[:0]
+        else:
+            out = np.fmin.reduceat(np.where(valid, v, np.nan), starts) if len(starts) else v[:0]
+    else:
+        info = np.iinfo(v.dtype) if v.dtype.kind in "iu" else None
+        fill = (info.min if largest else info.max) if info else (False if largest else True)
+        fn = np.maximum if largest else np.minimum
+        out = fn.reduceat(np.where(valid, v, fill).astype(v.dtype), starts) if len(starts) else v[:0]
+    return Column(c.name, c.type, out.astype(v.dtype, copy=False), None if any_valid.all() else any_valid,
+                  logical=c.logical)
+
+
+def _moments(n: np.ndarray, mean: np.ndarray, ngroup: np.ndarray, starts: np.ndarray, lens: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(the groups' means, each part's mean minus its group's)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gmean = np.add.reduceat(n * mean, starts) / ngroup if len(starts) else np.zeros(0)
+    gmean = np.where(ngroup > 0, gmean, 0.0)
+    return gmean, mean - np.repeat(gmean, lens)
+
+
+def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Split,
+            names: Sequence[str]) -> Table:
+    """The final groups from the partial rows of every batch.
+
+    ``main`` holds the keys and the parts of :func:`split` (every batch's rows
+    concatenated), ``distinct`` per distinct aggregate the (keys, ``__d``)
+    pairs; ``names`` are the output names of the aggregates.  Returns the keys
+    then the aggregates, one row per group, in the order of the sorted keys.
+    """
+    order, starts, _ = _runs(main, keys)
+    lens = np.diff(np.append(starts, main.num_rows))
+    G = len(starts)
+    first = order[starts]
+    out: list[Column] = [main.column(k).take(first) for k in keys]
+    dist = dict(zip((i for i, _ in s.distinct), distinct))
+    for i, (a, name) in enumerate(zip(s.aggs, names)):
+        def col(j: int, i: int = i) -> Column:
+            return main.column(_part(i, j))
+        if a.op in ("count_all", "count"):
+            total = np.add.reduceat(col(0).values[order], starts) if G else np.zeros(0, np.int64)
+            out.append(Column(name, "int64", total.astype(np.int64)))
+        elif a.op == "sum":
+            out.append(_sum(col(0), order, starts, repr(a)).renamed(name))
+        elif a.op in ("min", "max"):
+            out.append(_extreme(col(0), order, starts, a.op == "max").renamed(name))
+        elif a.op == "avg":
+            mean, _ = _floats(col(0), order)
+            n = col(1).values[order].astype(np.float64)
+            ng = np.add.reduceat(n, starts) if G else np.zeros(0)
+            gmean, _ = _moments(n, mean, ng, starts, lens)
+            out.append(Column(name, "float64", gmean, ng > 0))
+        elif a.op in ("variance", "stddev", "stddev_pop"):
+            n = col(0).values[order].astype(np.float64)
+            mean, _ = _floats(col(1), order)
+            sd, _ = _floats(col(2), order)
+            ng = np.add.reduceat(n, starts) if G else np.zeros(0)
+            _, d = _moments(n, mean, ng, starts, lens)
+            m2 = np.add.reduceat(sd * sd * n + n * d * d, starts) if G else np.zeros(0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if a.op == "stddev_pop":
+                    valid = ng >= 1
+                    v = np.sqrt(m2 / ng)
+                else:
+                    valid = ng >= 2
+                    v = m2 / (ng - 1)
+                    if a.op == "stddev":
+                        v = np.sqrt(v)
+            out.append(Column(name, "float64", np.where(valid, v, 0.0), valid))
+        elif a.op == "corr":
+            n = col(0).values[order].astype(np.float64)
+            mx, _ = _floats(col(1), order)
+            my, _ = _floats(col(2), order)
+            sx, _ = _floats(col(3), order)
+            sy, _ = _floats(col(4), order)
+            r, _ = _floats(col(5), order)
+            # each part's co-moment: n * covar_pop = n * corr * sx * sy (0 when corr is NaN: a constant)
+            cxy = np.where(np.isnan(r), 0.0, n * r * sx * sy)
+            ng = np.add.reduceat(n, starts) if G else np.zeros(0)
+            _, dx = _moments(n, mx, ng, starts, lens)
+            _, dy = _moments(n, my, ng, starts, lens)
+            if G:
+                m2x = np.add.reduceat(sx * sx * n + n * dx * dx, starts)
+                m2y = np.add.reduceat(sy * sy * n + n * dy * dy, starts)
+                c = np.add.reduceat(cxy + n * dx * dy, starts)
+            else:
+                m2x = m2y = c = np.zeros(0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                gx = np.where(ng > 1, np.sqrt(m2x / ng), 0.0)
+                gy = np.where(ng > 1, np.sqrt(m2y / ng), 0.0)
+                prod = gx * gy
+                v = np.where(prod != 0, (c / ng) / np.where(prod != 0, prod, 1.0), np.nan)
+            out.append(Column(name, "float64", np.where(ng > 0, v, 0.0), ng > 0))
+        elif a.op in ("earliest", "latest"):
+            out.append(_pick(col(0), col(1), order, starts, lens, a.op == "latest").renamed(name))
+        else:  # count_distinct
+            out.append(Column(name, "int64", _count_pairs(dist[i], keys, G)))
+    return Table(out)
+
+
+def _pick(value: Column, by: Column, order: np.ndarray, starts: np.ndarray, lens: np.ndarray,
+          last: bool) -> Column:
+    """Per group, ``value`` in the part whose ``by`` is first (or last); ties and nulls as the C core:
+    null ``by`` never wins, ties go to the earlier part (the earlier batch)."""
+    G = len(starts)
+    n = len(order)
+    gid = np.repeat(np.arange(G), lens)
+    nulls, rank = _key_arrays(by)
+    nulls, rank = nulls[order], rank[order]
+    if by.type not in DICT_TYPES:
+        # the order of the values (NaN largest): their rank among the distinct values
+        v = by.values[order]
+        vals = v.astype(np.float64) if v.dtype.kind == "f" else v
+        _, rank = np.unique(np.where(nulls, 0, vals), return_inverse=True)
+        rank = rank.ravel().astype(np.int64)
+    if last:
+        rank = -rank
+    pos = np.arange(n)
+    best = np.lexsort((pos, rank, nulls, gid))
+    win = best[np.searchsorted(gid[best], np.arange(G))] if G else np.zeros(0, np.int64)
+    chosen = order[win]
+    out = value.take(chosen)
+    ok = ~nulls[win]
+    if not ok.all():
+        out = _null_where(out, ~ok)
+    return out
+
+
+def _null_where(c: Column, null: np.ndarray) -> Column:
+    if c.type in DICT_TYPES:
+        codes = np.where(null, -1, c.codes).astype(np.int32)
+        return Column(c.name, c.type, codes, None, c._dict, logical=c.logical)
+    valid = (c.valid if c.null_count else np.ones(len(c), dtype=bool)) & ~null
+    return Column(c.name, c.type, c.values, valid, logical=c.logical)
+
+
+def _count_pairs(pairs: Table, keys: Sequence[str], G: int) -> np.ndarray:
+    """Per group (in sorted key order), the distinct non-null ``__d`` values of its pairs."""
+    order, starts, ordered = _runs(pairs, list(keys) + ["__d"])
+    nk = 2 * len(keys)
+    # a run of equal (keys, value) is one distinct pair; it counts unless the value is null
+    d_null = ordered[nk][starts] if len(starts) else np.zeros(0, dtype=bool)
+    counts_pair = (~d_null).astype(np.int64)
+    # the groups: where the keys alone change, among the pair runs
+    change = np.zeros(len(starts), dtype=bool)
+    if len(starts):
+        change[0] = True
+    for a in ordered[:nk]:
+        ks = a[starts]
+        change[1:] |= ks[1:] != ks[:-1]
+    gstarts = np.flatnonzero(change)
+    if len(gstarts) != G:  # pragma: no cover - every group of a batch has pairs in that batch
+        raise AssertionError(f"distinct pairs cover {len(gstarts)} groups, the partials {G}")
+    return np.add.reduceat(counts_pair, gstarts) if G else np.zeros(0, np.int64)
