@@ -79,3 +79,23 @@ def test_counts_and_integer_sums_by_few_or_many_groups(groups, threads):
         assert c == int((m & valid).sum())
         assert s == (sum(int(x) for x in v[m & valid]) if c else None)
         assert a == pytest.approx(sum(int(x) for x in u[m]) / int(m.sum()), rel=1e-12)
+
+
+@pytest.mark.parametrize("groups", [1, 5, 5000])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("value", [0.1, 1e9 + 0.3, -7.77])
+def test_a_constant_group_has_variance_0_and_corr_nan(groups, threads, value):
+    """sum / n of equal values can round away from the value (0.1 * 30 / 30); the moments are taken
+    from the group's first value, so a constant column has variance exactly 0 and corr NaN (as
+    DuckDB gives: covar_pop / (stddev_pop(x) * stddev_pop(y)) with a zero product)."""
+    rng = np.random.default_rng(groups + threads)
+    n = 40_000
+    k = rng.integers(0, groups, n).astype(np.int64)
+    t = Table([Column("k", "int64", k), Column("c", "float64", np.full(n, value)),
+               Column("y", "float64", rng.normal(size=n))])
+    g = _exec.group_agg(t, ["k"], [("variance", "c"), ("stddev_pop", "c"), ("corr", "c", "y"), ("avg", "c")],
+                        None, threads)
+    # (with 5000 groups some hold one row: a sample variance of one value is null)
+    assert set(g["variance(c)"].tolist()) - {None} == {0.0} and set(g["stddev_pop(c)"].tolist()) == {0.0}
+    assert all(np.isnan(r) for r in g["corr(c, y)"].tolist())
+    assert g["avg(c)"].tolist() == pytest.approx([value] * len(np.unique(k)), rel=1e-12)

@@ -105,7 +105,7 @@ class ScanReport:
         filter: the filter pushed down, or None.
         seconds: wall time of planning and reading.
         batches, batch_rows: how many batches of whole row groups the scan
-            ran in, and at most how many rows each (1 and 0: one scan; see
+            ran in, and the rows of the largest (1 and 0: one scan; see
             ``memory_limit`` of :func:`dataset`).
     """
 
@@ -154,8 +154,8 @@ class ScanReport:
         word = "read" if self.bytes_read else "to read (column chunks of kept row groups)"
         lines.append(f"  bytes: {b:,} {word} of {self.bytes_total:,} on disk{pct}")
         if self.batches > 1:
-            lines.append(f"  batches: {self.batches:,} of whole row groups, at most {self.batch_rows:,} rows each "
-                         "(the memory limit)")
+            lines.append(f"  batches: {self.batches:,} of whole row groups (the memory limit), the largest "
+                         f"{self.batch_rows:,} rows")
         return lines
 
     def summary(self) -> str:
@@ -553,15 +553,15 @@ class Dataset:
             return [plan]
         out: list[_Plan] = []
         cur: list[tuple[int, tuple, int]] = []
-        for u in units:
-            if cur and sum(n for _, _, n in cur) + u[2] > per_batch:
+        largest = 0
+        for u in units + [(-1, (), -1)]:
+            if cur and (u[2] < 0 or sum(n for _, _, n in cur) + u[2] > per_batch):
                 out.append(self._sub_plan(plan, cur))
+                largest = max(largest, sum(n for _, _, n in cur))
                 cur = []
             cur.append(u)
-        if cur:
-            out.append(self._sub_plan(plan, cur))
         plan.report.batches = len(out)
-        plan.report.batch_rows = per_batch
+        plan.report.batch_rows = largest
         return out
 
     @staticmethod
@@ -590,7 +590,12 @@ class Dataset:
         cols = None if columns is None else [c for c in columns if c in self.schema]
         if plan.files:
             parts = plan.partitions if any(plan.partitions) else None
-            want = cols if cols is not None else list(self.schema)
+            # only columns some file of the plan has (or a partition gives): the others are null in
+            # all of its rows, added by _conform; with none of them, one column still counts the rows
+            present = {c.name for pf in plan.files for c in pf.schema} | {k for p in plan.partitions for k in p}
+            want = [c for c in (cols if cols is not None else list(self.schema)) if c in present]
+            if not want:
+                want = [plan.files[0].schema[0].name]
             cond = None
             for f in filters:
                 cond = f if cond is None else (cond & f)
@@ -618,7 +623,7 @@ class Dataset:
                 plan.report.filtered = table.num_rows == len(picked[0])
                 where = None if plan.report.filtered else picked[0]
             else:
-                table = read_plan(plan.files, plan.row_plans, columns=cols, threads=threads,
+                table = read_plan(plan.files, plan.row_plans, columns=None if cols is None else want, threads=threads,
                                   addresses=self._addresses, partitions=parts)
             rr = table.report
             plan.report.bytes_read = getattr(rr, "bytes_read", 0)

@@ -28,6 +28,14 @@ count_distinct(x)      the distinct (keys, x) pairs          pairs deduplicated,
 HyperLogLog sketch per group cannot leave the C core); the exact count is
 within the estimate's error by definition.
 
+Known differences from one scan, all at the edges of 64-bit integers: an
+integer ``sum`` whose total over one batch leaves int64 fails even when the
+whole total would fit (one scan counts in 128 bits; flow-log byte counts are
+nowhere near); ``avg`` of integers combines float means, so values near
+2^62 that cancel lose digits (one scan sums them exactly).  Groups come out
+sorted by their keys; one scan gives them in no particular order, and either
+way only a ``sort``/``top`` fixes the order.
+
 The combine sorts the partial rows by their group keys (the batches' tables
 are concatenated with their dictionaries merged and sorted by value, so codes
 compare as values do) and reduces each run of equal keys with NumPy; no
@@ -64,35 +72,50 @@ class Split:
             query's keys (named ``__p{i}_{j}``: part j of aggregate i).
         distinct: per aggregate i that counts distinct values, (i, the
             value expression): each batch also lists its distinct (keys,
-            value) pairs for it, as a column ``__d``.
+            value) pairs for it, the values as a column :attr:`value`.
+        prefix: how the columns of parts and values start (``__p`` unless a
+            group key's name starts so).
     """
 
     aggs: list[E.Agg]
+    prefix: str = "__p"
     parts: list[E.Agg] = field(default_factory=list)
     distinct: list[tuple[int, E.Expr]] = field(default_factory=list)
 
+    def part(self, i: int, j: int) -> str:
+        """The column of part j of aggregate i."""
+        return f"{self.prefix}{i}_{j}"
 
-def _part(i: int, j: int) -> str:
-    return f"__p{i}_{j}"
+    @property
+    def value(self) -> str:
+        """The column of the values of the distinct pairs."""
+        return f"{self.prefix}d"
 
 
-def split(aggs: Sequence[E.Agg]) -> Split:
-    """The partial aggregates (and distinct-pair lists) that compute ``aggs`` batch by batch."""
-    s = Split(list(aggs))
+def split(aggs: Sequence[E.Agg], avoid: Sequence[str] = ()) -> Split:
+    """The partial aggregates (and distinct-pair lists) that compute ``aggs`` batch by batch; their
+    column names start with a prefix no name in ``avoid`` (the group keys) starts with."""
+    prefix = "__p"
+    while any(n.startswith(prefix) for n in avoid):
+        prefix = "_" + prefix
+    s = Split(list(aggs), prefix)
     for i, a in enumerate(aggs):
         if a.op in ("count_all", "count", "sum", "min", "max"):
             parts = [E.Agg(a.op, a.args)]
         elif a.op == "avg":
             parts = [E.Agg("avg", a.args), E.Agg("count", a.args)]
         elif a.op in ("variance", "stddev", "stddev_pop"):
-            parts = [E.Agg("count", a.args), E.Agg("avg", a.args), E.Agg("stddev_pop", a.args)]
+            # min and max tell a constant group, whose moment is 0 however the means round
+            parts = [E.Agg("count", a.args), E.Agg("avg", a.args), E.Agg("stddev_pop", a.args),
+                     E.Agg("min", a.args), E.Agg("max", a.args)]
         elif a.op == "corr":
             x, y = a.args
             # the moments over the rows where both are non-null, as corr counts them
             xm = E.when(y.is_null(), None, x)
             ym = E.when(x.is_null(), None, y)
             parts = [E.Agg("count", (xm,)), E.Agg("avg", (xm,)), E.Agg("avg", (ym,)),
-                     E.Agg("stddev_pop", (xm,)), E.Agg("stddev_pop", (ym,)), E.Agg("corr", a.args)]
+                     E.Agg("stddev_pop", (xm,)), E.Agg("stddev_pop", (ym,)), E.Agg("corr", a.args),
+                     E.Agg("min", (xm,)), E.Agg("max", (xm,)), E.Agg("min", (ym,)), E.Agg("max", (ym,))]
         elif a.op in ("earliest", "latest"):
             x, by = a.args
             # the chosen row's `by`: the C core passes over rows whose value or `by` is null
@@ -102,7 +125,7 @@ def split(aggs: Sequence[E.Agg]) -> Split:
             s.distinct.append((i, a.args[0]))
         else:  # pragma: no cover - every op of expr.Agg is listed above
             raise QueryError(f"{a.op}() cannot be computed in batches")
-        s.parts.extend(p.alias(_part(i, j)) for j, p in enumerate(parts))
+        s.parts.extend(p.alias(s.part(i, j)) for j, p in enumerate(parts))
     return s
 
 
@@ -168,10 +191,15 @@ def _sum(c: Column, order: np.ndarray, starts: np.ndarray, what: str) -> Column:
     total = np.add.reduceat(v, starts) if len(starts) else v[:0]
     if v.dtype.kind in "iu":
         # partial sums are within int64; their total may not be (the one-pass sum counts in 128 bits
-        # and fails then): the float total tells an overflow from a true total
+        # and fails only when the total is outside int64): groups whose float total comes near the
+        # limit are added again exactly, in Python integers
         approx = np.add.reduceat(v.astype(np.float64), starts) if len(starts) else np.zeros(0)
-        if len(approx) and (np.abs(approx) > 9.2e18).any():
-            raise QueryError(f"{what}: the sum is outside the 64-bit integer range")
+        near = np.flatnonzero(np.abs(approx) > 2.0 ** 62)
+        if len(near):
+            exact = np.add.reduceat(v.astype(object), starts)[near]
+            if any(not -(2 ** 63) <= int(x) < 2 ** 63 for x in exact):
+                raise QueryError(f"{what}: the sum is outside the 64-bit integer range")
+            total[near] = np.array([int(x) for x in exact], dtype=np.int64)
     return Column(c.name, c.type, total.astype(c.values.dtype, copy=False),
                   None if any_valid.all() else any_valid, logical=c.logical)
 
@@ -197,11 +225,23 @@ def _extreme(c: Column, order: np.ndarray, starts: np.ndarray, largest: bool) ->
 
 def _moments(n: np.ndarray, mean: np.ndarray, ngroup: np.ndarray, starts: np.ndarray, lens: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
-    """(the groups' means, each part's mean minus its group's)."""
+    """(the groups' means, each part's mean minus its group's).  The means are taken relative to
+    the group's first part, so values far from 0 (epoch seconds) lose no digits to the weights."""
+    if not len(starts):
+        return np.zeros(0), mean
+    shift = np.repeat(mean[starts], lens)
+    rel = np.where(n > 0, mean - shift, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        gmean = np.add.reduceat(n * mean, starts) / ngroup if len(starts) else np.zeros(0)
-    gmean = np.where(ngroup > 0, gmean, 0.0)
-    return gmean, mean - np.repeat(gmean, lens)
+        grel = np.add.reduceat(n * rel, starts) / ngroup
+    grel = np.where(ngroup > 0, grel, 0.0)
+    return mean[starts] + grel, rel - np.repeat(grel, lens)
+
+
+def _constant(lo: Column, hi: Column, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per group, whether every value was the same (min == max): its moment is exactly 0."""
+    a = _extreme(lo, order, starts, False).values
+    b = _extreme(hi, order, starts, True).values
+    return a == b
 
 
 def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Split,
@@ -209,7 +249,7 @@ def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Spli
     """The final groups from the partial rows of every batch.
 
     ``main`` holds the keys and the parts of :func:`split` (every batch's rows
-    concatenated), ``distinct`` per distinct aggregate the (keys, ``__d``)
+    concatenated), ``distinct`` per distinct aggregate the (keys, value)
     pairs; ``names`` are the output names of the aggregates.  Returns the keys
     then the aggregates, one row per group, in the order of the sorted keys.
     """
@@ -221,7 +261,7 @@ def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Spli
     dist = dict(zip((i for i, _ in s.distinct), distinct))
     for i, (a, name) in enumerate(zip(s.aggs, names)):
         def col(j: int, i: int = i) -> Column:
-            return main.column(_part(i, j))
+            return main.column(s.part(i, j))
         if a.op in ("count_all", "count"):
             total = np.add.reduceat(col(0).values[order], starts) if G else np.zeros(0, np.int64)
             out.append(Column(name, "int64", total.astype(np.int64)))
@@ -242,6 +282,7 @@ def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Spli
             ng = np.add.reduceat(n, starts) if G else np.zeros(0)
             _, d = _moments(n, mean, ng, starts, lens)
             m2 = np.add.reduceat(sd * sd * n + n * d * d, starts) if G else np.zeros(0)
+            m2 = np.where(_constant(col(3), col(4), order, starts), 0.0, m2)
             with np.errstate(invalid="ignore", divide="ignore"):
                 if a.op == "stddev_pop":
                     valid = ng >= 1
@@ -270,6 +311,8 @@ def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Spli
                 c = np.add.reduceat(cxy + n * dx * dy, starts)
             else:
                 m2x = m2y = c = np.zeros(0)
+            m2x = np.where(_constant(col(6), col(7), order, starts), 0.0, m2x)
+            m2y = np.where(_constant(col(8), col(9), order, starts), 0.0, m2y)
             with np.errstate(invalid="ignore", divide="ignore"):
                 gx = np.where(ng > 1, np.sqrt(m2x / ng), 0.0)
                 gy = np.where(ng > 1, np.sqrt(m2y / ng), 0.0)
@@ -279,7 +322,7 @@ def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Spli
         elif a.op in ("earliest", "latest"):
             out.append(_pick(col(0), col(1), order, starts, lens, a.op == "latest").renamed(name))
         else:  # count_distinct
-            out.append(Column(name, "int64", _count_pairs(dist[i], keys, G)))
+            out.append(Column(name, "int64", _count_pairs(dist[i], keys, s.value, G)))
     return Table(out)
 
 
@@ -319,9 +362,9 @@ def _null_where(c: Column, null: np.ndarray) -> Column:
     return Column(c.name, c.type, c.values, valid, logical=c.logical)
 
 
-def _count_pairs(pairs: Table, keys: Sequence[str], G: int) -> np.ndarray:
-    """Per group (in sorted key order), the distinct non-null ``__d`` values of its pairs."""
-    order, starts, ordered = _runs(pairs, list(keys) + ["__d"])
+def _count_pairs(pairs: Table, keys: Sequence[str], value: str, G: int) -> np.ndarray:
+    """Per group (in sorted key order), the distinct non-null values (column ``value``) of its pairs."""
+    order, starts, ordered = _runs(pairs, list(keys) + [value])
     nk = 2 * len(keys)
     # a run of equal (keys, value) is one distinct pair; it counts unless the value is null
     d_null = ordered[nk][starts] if len(starts) else np.zeros(0, dtype=bool)

@@ -320,13 +320,17 @@ class Query:
             self._run(step, state, nthreads)
         return _compact_dictionaries(state.compact())
 
-    def explain(self) -> str:
-        """The plan, and for datasets what pruning saved (files, row groups, pages, bytes)."""
+    def explain(self, memory_limit: int | None = None) -> str:
+        """The plan, and for datasets what pruning saved (files, row groups, pages, bytes) and the
+        batches a scan beyond ``memory_limit`` (default: the dataset's) would run in."""
         lines = []
         if not isinstance(self._source, Table):
+            from .dataset import check_memory_limit
+
+            limit = self._source.memory_limit if memory_limit is None else check_memory_limit(memory_limit)
             pushed, needed = self._pushdown()
             plan = self._source._plan(needed, pushed)
-            self._source._batches(plan, needed, self._source.memory_limit)  # counts them in the report
+            self._source._batches(plan, needed, limit)  # counts them in the report
             lines.extend(plan.describe_lines())
         else:
             lines.append(f"Table: {self._source.num_rows:,} rows x {len(self._source.column_names)} columns")
@@ -399,7 +403,7 @@ class Query:
         agg = steps[k] if k < len(steps) and isinstance(steps[k], _Aggregate) else None
         rest = steps[k + 1:] if agg is not None else steps[k:]
         limit = rest[0].n if rest and isinstance(rest[0], _Limit) else None
-        spl = partial.split(agg.aggs) if agg is not None else None
+        spl = partial.split(agg.aggs, [key.output_name for key in agg.keys]) if agg is not None else None
         named: dict[str, tuple[str, str]] = {}
         mains: list[Table] = []
         pairs: list[list[Table]] = [[] for _ in (spl.distinct if spl else ())]
@@ -423,12 +427,21 @@ class Query:
             # they are combined (few rows), so the groups are the names' whatever the numbers
             keys = tuple(E.Col(named[key.output_name][0]).alias(key.output_name) if key.output_name in named
                          else key for key in agg.keys)
+            rows = E.count().alias(spl.prefix + "n")
             one = _State(st.table, st.sel)
-            self._aggregate_by(_Aggregate(keys, tuple(spl.parts) + (E.count().alias("__n"),)), one, threads)
+            try:
+                self._aggregate_by(_Aggregate(keys, tuple(spl.parts) + (rows,)), one, threads)
+            except QueryError as e:
+                # a part is named for the user's aggregate it computes
+                m = re.search(re.escape(spl.prefix) + r"(\d+)_", str(e))
+                if m is None:
+                    raise
+                raise QueryError(f"{spl.aggs[int(m.group(1))]!r}: the sum is outside the 64-bit integer range "
+                                 "(in one batch of row groups)") from None
             mains.append(_compact_dictionaries(one.table))
             for j, (_, x) in enumerate(spl.distinct):
                 one = _State(st.table, st.sel)
-                self._aggregate_by(_Aggregate(keys + (x.alias("__d"),), (E.count().alias("__n"),)), one, threads)
+                self._aggregate_by(_Aggregate(keys + (x.alias(spl.value),), (rows,)), one, threads)
                 pairs[j].append(_compact_dictionaries(one.table))
         plan.report.add_batches(reports)
         if agg is None or spl is None:

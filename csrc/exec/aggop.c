@@ -213,7 +213,11 @@ static void merge_corr(st_corr *d, const st_corr *s);
  * row.  Instead each group's rows of the morsel are summed, centred on
  * their own mean in a second pass (exact two-pass moments of the morsel),
  * and merged into the state with Chan's formula, as worker states are
- * merged.  Returns false (nothing done) when a group id is too large. */
+ * merged.  Values are taken relative to the group's first value in the
+ * morsel: a constant group then has its value as the mean exactly and a
+ * moment of exactly 0 (variance 0, corr NaN, as DuckDB's), where sum / n
+ * can round away from the value and leave a moment of rounding noise.
+ * Returns false (nothing done) when a group id is too large. */
 static bool small_groups(const aggin *in) { return in->gid_or < SMALL_G; }
 
 static bool var_batched(st_var *s, const aggin *in) {
@@ -223,7 +227,15 @@ static bool var_batched(st_var *s, const aggin *in) {
     int n = in->n;
     int64_t cnt[LANES][SMALL_G] = {{0}};
     double sum[LANES][SMALL_G] = {{0}}, m2[LANES][SMALL_G] = {{0}};
-    EACH({ cnt[i % LANES][g[i]]++; sum[i % LANES][g[i]] += x[i]; });
+    double ref[SMALL_G] = {0};
+    bool seen[SMALL_G] = {false};
+    EACH({
+        if (!seen[g[i]]) {
+            seen[g[i]] = true;
+            ref[g[i]] = x[i];
+        }
+    });
+    EACH({ cnt[i % LANES][g[i]]++; sum[i % LANES][g[i]] += x[i] - ref[g[i]]; });
     double mean[SMALL_G];
     int64_t c[SMALL_G];
     for (int k = 0; k < SMALL_G; k++) {
@@ -233,12 +245,12 @@ static bool var_batched(st_var *s, const aggin *in) {
             c[k] += cnt[l][k];
             t += sum[l][k];
         }
-        mean[k] = c[k] ? t / (double)c[k] : 0.0;
+        mean[k] = c[k] ? t / (double)c[k] : 0.0; /* relative to ref */
     }
-    EACH({ double d = x[i] - mean[g[i]]; m2[i % LANES][g[i]] += d * d; });
+    EACH({ double d = (x[i] - ref[g[i]]) - mean[g[i]]; m2[i % LANES][g[i]] += d * d; });
     for (int k = 0; k < SMALL_G; k++)
         if (c[k]) {
-            st_var loc = {c[k], mean[k], m2[0][k] + m2[1][k] + m2[2][k] + m2[3][k]};
+            st_var loc = {c[k], ref[k] + mean[k], m2[0][k] + m2[1][k] + m2[2][k] + m2[3][k]};
             merge_var(&s[k], &loc);
         }
     return true;
@@ -252,7 +264,20 @@ static bool corr_batched(st_corr *s, const aggin *in) {
     int64_t cnt[LANES][SMALL_G] = {{0}};
     double sx[LANES][SMALL_G] = {{0}}, sy[LANES][SMALL_G] = {{0}};
     double m2x[LANES][SMALL_G] = {{0}}, m2y[LANES][SMALL_G] = {{0}}, cxy[LANES][SMALL_G] = {{0}};
-    EACH({ cnt[i % LANES][g[i]]++; sx[i % LANES][g[i]] += x[i]; sy[i % LANES][g[i]] += y[i]; });
+    double rx[SMALL_G] = {0}, ry[SMALL_G] = {0};
+    bool seen[SMALL_G] = {false};
+    EACH({
+        if (!seen[g[i]]) {
+            seen[g[i]] = true;
+            rx[g[i]] = x[i];
+            ry[g[i]] = y[i];
+        }
+    });
+    EACH({
+        cnt[i % LANES][g[i]]++;
+        sx[i % LANES][g[i]] += x[i] - rx[g[i]];
+        sy[i % LANES][g[i]] += y[i] - ry[g[i]];
+    });
     double mx[SMALL_G], my[SMALL_G];
     int64_t c[SMALL_G];
     for (int k = 0; k < SMALL_G; k++) {
@@ -267,15 +292,15 @@ static bool corr_batched(st_corr *s, const aggin *in) {
         my[k] = c[k] ? ty / (double)c[k] : 0.0;
     }
     EACH({
-        double dx = x[i] - mx[g[i]];
-        double dy = y[i] - my[g[i]];
+        double dx = (x[i] - rx[g[i]]) - mx[g[i]];
+        double dy = (y[i] - ry[g[i]]) - my[g[i]];
         m2x[i % LANES][g[i]] += dx * dx;
         m2y[i % LANES][g[i]] += dy * dy;
         cxy[i % LANES][g[i]] += dx * dy;
     });
     for (int k = 0; k < SMALL_G; k++)
         if (c[k]) {
-            st_corr loc = {c[k], mx[k], my[k], m2x[0][k] + m2x[1][k] + m2x[2][k] + m2x[3][k],
+            st_corr loc = {c[k], rx[k] + mx[k], ry[k] + my[k], m2x[0][k] + m2x[1][k] + m2x[2][k] + m2x[3][k],
                            m2y[0][k] + m2y[1][k] + m2y[2][k] + m2y[3][k],
                            cxy[0][k] + cxy[1][k] + cxy[2][k] + cxy[3][k]};
             merge_corr(&s[k], &loc);
