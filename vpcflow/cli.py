@@ -175,9 +175,7 @@ def _source(path: str, memory_limit: str | None = None):
     from .pqread import find_parquet_files
 
     if any(is_parquet(f) for f, _ in find_parquet_files(path)):
-        if memory_limit is None:
-            return dataset(path)
-        return dataset(path, memory_limit=_bytes(memory_limit))
+        return dataset(path, **({} if memory_limit is None else {"memory_limit": _bytes(memory_limit)}))
     return read_logs(path)
 
 
@@ -375,9 +373,6 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
     q.add_argument("--width", type=int, default=40, help="maximum column width (table format)")
     q.add_argument("--threads", type=int, default=None)
-    q.add_argument("--memory-limit", default=None, dest="memory_limit",
-                   help="scan budget, e.g. 2G (default: a quarter of the memory): larger scans run in "
-                        "batches of row groups")
     q.add_argument("--explain", action="store_true", help="print the plan and what pruning saves instead")
     q.set_defaults(func=_cmd_query)
 
@@ -386,10 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-n", type=int, default=10, help="rows per top-k answer (default 10)")
     r.add_argument("--format", choices=("table", "csv", "json"), default="table")
     r.add_argument("--threads", type=int, default=None)
-    r.add_argument("--memory-limit", default=None, dest="memory_limit",
-                   help="scan budget, e.g. 2G (default: a quarter of the memory): larger scans run in "
-                        "batches of row groups")
     r.set_defaults(func=_cmd_report)
+    for sp in (q, r):
+        sp.add_argument("--memory-limit", default=None, dest="memory_limit",
+                        help="scan budget, e.g. 2G (default: a quarter of the memory): larger scans run in "
+                             "batches of row groups")
     return p
 
 

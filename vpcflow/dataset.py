@@ -55,7 +55,6 @@ PathLike = Any
 _PARTITION_KEYS = ("year", "month", "day", "hour")
 
 
-
 def _default_query_memory() -> int:
     """A quarter of the machine's memory, at least 1 GiB (DuckDB's default limit is 80% of it)."""
     try:
@@ -240,8 +239,9 @@ def dataset(source: PathLike | Iterable[PathLike], *, partitioning: bool = True,
         addresses: string columns read as addresses (default: the flow-log
             address columns).
         memory_limit: the memory budget of a query's scan, in bytes (default
-            a quarter of the machine's memory, at least 1 GiB).  A query whose columns would need more is run in batches
-            of whole row groups, aggregated batch by batch and combined
+            a quarter of the machine's memory, at least 1 GiB).  A query
+            whose columns would need more is run in batches of whole row
+            groups, aggregated batch by batch and combined
             (:mod:`vpcflow.partial`); ``Query.collect(memory_limit=)``
             overrides it for one query.
     """
@@ -535,9 +535,10 @@ class Dataset:
             sizes = sizes[:, [j for j, c in enumerate(pf.schema) if c.name in want]]
         return sizes.sum(axis=1)
 
-    def _batches(self, plan: "_Plan", columns: list[str] | None, memory_limit: int) -> list["_Plan"]:
-        """The plan cut into batches of whole row groups whose columns fit ``memory_limit`` (the plan
-        itself when all of it fits)."""
+    def _batches(self, plan: "_Plan", columns: list[str] | None, memory_limit: int | None = None) -> list["_Plan"]:
+        """The plan cut into batches of whole row groups whose columns fit ``memory_limit`` (default
+        the dataset's; the plan itself when all of it fits); the report counts them."""
+        memory_limit = self.memory_limit if memory_limit is None else check_memory_limit(memory_limit)
         types = self.schema
         names = list(types) if columns is None else [c for c in columns if c in types]
         row_bytes = 2 * sum(_WIDTH.get(types[c], 4) + 1 for c in names) or 1
@@ -551,18 +552,17 @@ class Dataset:
                 units.append((k, (i, ranges), n))
         if sum(n for _, _, n in units) <= per_batch:
             return [plan]
-        out: list[_Plan] = []
-        cur: list[tuple[int, tuple, int]] = []
-        largest = 0
-        for u in units + [(-1, (), -1)]:
-            if cur and (u[2] < 0 or sum(n for _, _, n in cur) + u[2] > per_batch):
-                out.append(self._sub_plan(plan, cur))
-                largest = max(largest, sum(n for _, _, n in cur))
-                cur = []
-            cur.append(u)
-        plan.report.batches = len(out)
-        plan.report.batch_rows = largest
-        return out
+        groups: list[list[tuple[int, tuple, int]]] = [[]]
+        sizes = [0]
+        for u in units:
+            if groups[-1] and sizes[-1] + u[2] > per_batch:
+                groups.append([])
+                sizes.append(0)
+            groups[-1].append(u)
+            sizes[-1] += u[2]
+        plan.report.batches = len(groups)
+        plan.report.batch_rows = max(sizes)
+        return [self._sub_plan(plan, g) for g in groups]
 
     @staticmethod
     def _sub_plan(plan: "_Plan", units: list[tuple[int, tuple, int]]) -> "_Plan":

@@ -51,7 +51,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -70,6 +70,7 @@ class Split:
         aggs: the aggregates asked for.
         parts: the partial aggregates each batch computes, grouped by the
             query's keys (named ``__p{i}_{j}``: part j of aggregate i).
+        owner: per part, the index of the aggregate it computes.
         distinct: per aggregate i that counts distinct values, (i, the
             value expression): each batch also lists its distinct (keys,
             value) pairs for it, the values as a column :attr:`value`.
@@ -80,6 +81,7 @@ class Split:
     aggs: list[E.Agg]
     prefix: str = "__p"
     parts: list[E.Agg] = field(default_factory=list)
+    owner: list[int] = field(default_factory=list)
     distinct: list[tuple[int, E.Expr]] = field(default_factory=list)
 
     def part(self, i: int, j: int) -> str:
@@ -126,6 +128,7 @@ def split(aggs: Sequence[E.Agg], avoid: Sequence[str] = ()) -> Split:
         else:  # pragma: no cover - every op of expr.Agg is listed above
             raise QueryError(f"{a.op}() cannot be computed in batches")
         s.parts.extend(p.alias(s.part(i, j)) for j, p in enumerate(parts))
+        s.owner.extend(i for _ in parts)
     return s
 
 
@@ -177,50 +180,58 @@ def _runs(t: Table, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[
 # ===================================================================
 # Combining
 # ===================================================================
-def _floats(c: Column, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(values as float64 with 0 for null, valid) in ``order``."""
-    valid = c.valid[order] if c.null_count else np.ones(len(order), dtype=bool)
-    v = c.values[order].astype(np.float64)
-    return np.where(valid, v, 0.0), valid
+def _reduce(fn: np.ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``fn`` over each run of ``a`` from ``starts`` on (ufunc.reduceat; empty for no runs)."""
+    return fn.reduceat(a, starts) if len(starts) else a[:0]
+
+
+def _ordered(c: Column, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values, valid) of a value column in ``order``."""
+    return c.values[order], c.valid[order] if c.null_count else np.ones(len(order), dtype=bool)
+
+
+def _floats(c: Column, order: np.ndarray) -> np.ndarray:
+    """The values as float64 in ``order``, 0 for null."""
+    v, valid = _ordered(c, order)
+    return np.where(valid, v.astype(np.float64), 0.0)
+
+
+def _result(c: Column, values: np.ndarray, any_valid: np.ndarray) -> Column:
+    """A column like ``c`` of per-group values, null where a group had no valid part."""
+    return Column(c.name, c.type, values.astype(c.values.dtype, copy=False), None if any_valid.all() else any_valid,
+                  logical=c.logical)
 
 
 def _sum(c: Column, order: np.ndarray, starts: np.ndarray, what: str) -> Column:
-    valid = c.valid[order] if c.null_count else np.ones(len(order), dtype=bool)
-    v = np.where(valid, c.values[order], 0)
-    any_valid = np.logical_or.reduceat(valid, starts) if len(starts) else np.zeros(0, dtype=bool)
-    total = np.add.reduceat(v, starts) if len(starts) else v[:0]
+    v, valid = _ordered(c, order)
+    v = np.where(valid, v, 0)
+    total = _reduce(np.add, v, starts)
     if v.dtype.kind in "iu":
         # partial sums are within int64; their total may not be (the one-pass sum counts in 128 bits
         # and fails only when the total is outside int64): groups whose float total comes near the
         # limit are added again exactly, in Python integers
-        approx = np.add.reduceat(v.astype(np.float64), starts) if len(starts) else np.zeros(0)
-        near = np.flatnonzero(np.abs(approx) > 2.0 ** 62)
+        near = np.flatnonzero(np.abs(_reduce(np.add, v.astype(np.float64), starts)) > 2.0 ** 62)
         if len(near):
             exact = np.add.reduceat(v.astype(object), starts)[near]
             if any(not -(2 ** 63) <= int(x) < 2 ** 63 for x in exact):
                 raise QueryError(f"{what}: the sum is outside the 64-bit integer range")
             total[near] = np.array([int(x) for x in exact], dtype=np.int64)
-    return Column(c.name, c.type, total.astype(c.values.dtype, copy=False),
-                  None if any_valid.all() else any_valid, logical=c.logical)
+    return _result(c, total, _reduce(np.logical_or, valid, starts))
 
 
 def _extreme(c: Column, order: np.ndarray, starts: np.ndarray, largest: bool) -> Column:
-    valid = c.valid[order] if c.null_count else np.ones(len(order), dtype=bool)
-    v = c.values[order]
-    any_valid = np.logical_or.reduceat(valid, starts) if len(starts) else np.zeros(0, dtype=bool)
+    v, valid = _ordered(c, order)
+    fn: np.ufunc
+    fill: Any
     if v.dtype.kind == "f":
         # NaN is the largest value (SQL's order): max keeps it, min takes it only when nothing else
-        if largest:
-            out = np.maximum.reduceat(np.where(valid, v, -np.inf), starts) if len(starts) else v[:0]
-        else:
-            out = np.fmin.reduceat(np.where(valid, v, np.nan), starts) if len(starts) else v[:0]
+        fn, fill = (np.maximum, -np.inf) if largest else (np.fmin, np.nan)
     else:
         info = np.iinfo(v.dtype) if v.dtype.kind in "iu" else None
-        fill = (info.min if largest else info.max) if info else (False if largest else True)
+        fill = (info.min if largest else info.max) if info else (not largest)
         fn = np.maximum if largest else np.minimum
-        out = fn.reduceat(np.where(valid, v, fill).astype(v.dtype), starts) if len(starts) else v[:0]
-    return Column(c.name, c.type, out.astype(v.dtype, copy=False), None if any_valid.all() else any_valid,
-                  logical=c.logical)
+    out = _reduce(fn, np.where(valid, v, fill).astype(v.dtype), starts)
+    return _result(c, out, _reduce(np.logical_or, valid, starts))
 
 
 def _moments(n: np.ndarray, mean: np.ndarray, ngroup: np.ndarray, starts: np.ndarray, lens: np.ndarray
@@ -237,11 +248,16 @@ def _moments(n: np.ndarray, mean: np.ndarray, ngroup: np.ndarray, starts: np.nda
     return mean[starts] + grel, rel - np.repeat(grel, lens)
 
 
-def _constant(lo: Column, hi: Column, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per group, whether every value was the same (min == max): its moment is exactly 0."""
-    a = _extreme(lo, order, starts, False).values
-    b = _extreme(hi, order, starts, True).values
-    return a == b
+def _second_moment(n: np.ndarray, ngroup: np.ndarray, mean: Column, sd: Column, lo: Column, hi: Column,
+                   order: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each part's mean minus its group's, the groups' sums of squared deviations) by Chan's
+    merge of the parts' counts, means and population stddevs; exactly 0 for a group whose every
+    value was the same (min == max), however the means round."""
+    _, d = _moments(n, _floats(mean, order), ngroup, starts, lens)
+    sdv = _floats(sd, order)
+    m2 = _reduce(np.add, sdv * sdv * n + n * d * d, starts)
+    constant = _extreme(lo, order, starts, False).values == _extreme(hi, order, starts, True).values
+    return d, np.where(constant, 0.0, m2)
 
 
 def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Split,
@@ -255,74 +271,50 @@ def combine(main: Table, distinct: Sequence[Table], keys: Sequence[str], s: Spli
     """
     order, starts, _ = _runs(main, keys)
     lens = np.diff(np.append(starts, main.num_rows))
-    G = len(starts)
-    first = order[starts]
-    out: list[Column] = [main.column(k).take(first) for k in keys]
+    out: list[Column] = [main.column(k).take(order[starts]) for k in keys]
     dist = dict(zip((i for i, _ in s.distinct), distinct))
     for i, (a, name) in enumerate(zip(s.aggs, names)):
         def col(j: int, i: int = i) -> Column:
             return main.column(s.part(i, j))
         if a.op in ("count_all", "count"):
-            total = np.add.reduceat(col(0).values[order], starts) if G else np.zeros(0, np.int64)
-            out.append(Column(name, "int64", total.astype(np.int64)))
-        elif a.op == "sum":
+            out.append(Column(name, "int64", _reduce(np.add, col(0).values[order].astype(np.int64), starts)))
+            continue
+        if a.op == "sum":
             out.append(_sum(col(0), order, starts, repr(a)).renamed(name))
-        elif a.op in ("min", "max"):
+            continue
+        if a.op in ("min", "max"):
             out.append(_extreme(col(0), order, starts, a.op == "max").renamed(name))
-        elif a.op == "avg":
-            mean, _ = _floats(col(0), order)
-            n = col(1).values[order].astype(np.float64)
-            ng = np.add.reduceat(n, starts) if G else np.zeros(0)
-            gmean, _ = _moments(n, mean, ng, starts, lens)
-            out.append(Column(name, "float64", gmean, ng > 0))
-        elif a.op in ("variance", "stddev", "stddev_pop"):
-            n = col(0).values[order].astype(np.float64)
-            mean, _ = _floats(col(1), order)
-            sd, _ = _floats(col(2), order)
-            ng = np.add.reduceat(n, starts) if G else np.zeros(0)
-            _, d = _moments(n, mean, ng, starts, lens)
-            m2 = np.add.reduceat(sd * sd * n + n * d * d, starts) if G else np.zeros(0)
-            m2 = np.where(_constant(col(3), col(4), order, starts), 0.0, m2)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                if a.op == "stddev_pop":
-                    valid = ng >= 1
-                    v = np.sqrt(m2 / ng)
-                else:
-                    valid = ng >= 2
-                    v = m2 / (ng - 1)
-                    if a.op == "stddev":
-                        v = np.sqrt(v)
-            out.append(Column(name, "float64", np.where(valid, v, 0.0), valid))
-        elif a.op == "corr":
-            n = col(0).values[order].astype(np.float64)
-            mx, _ = _floats(col(1), order)
-            my, _ = _floats(col(2), order)
-            sx, _ = _floats(col(3), order)
-            sy, _ = _floats(col(4), order)
-            r, _ = _floats(col(5), order)
-            # each part's co-moment: n * covar_pop = n * corr * sx * sy (0 when corr is NaN: a constant)
-            cxy = np.where(np.isnan(r), 0.0, n * r * sx * sy)
-            ng = np.add.reduceat(n, starts) if G else np.zeros(0)
-            _, dx = _moments(n, mx, ng, starts, lens)
-            _, dy = _moments(n, my, ng, starts, lens)
-            if G:
-                m2x = np.add.reduceat(sx * sx * n + n * dx * dx, starts)
-                m2y = np.add.reduceat(sy * sy * n + n * dy * dy, starts)
-                c = np.add.reduceat(cxy + n * dx * dy, starts)
-            else:
-                m2x = m2y = c = np.zeros(0)
-            m2x = np.where(_constant(col(6), col(7), order, starts), 0.0, m2x)
-            m2y = np.where(_constant(col(8), col(9), order, starts), 0.0, m2y)
-            with np.errstate(invalid="ignore", divide="ignore"):
+            continue
+        if a.op in ("earliest", "latest"):
+            out.append(_pick(col(0), col(1), order, starts, lens, a.op == "latest").renamed(name))
+            continue
+        if a.op in ("count_distinct", "approx_count_distinct"):
+            out.append(Column(name, "int64", _count_pairs(dist[i], keys, s.value, len(starts))))
+            continue
+        # avg, variance, stddev(_pop), corr: the parts' counts first
+        n = col(1 if a.op == "avg" else 0).values[order].astype(np.float64)
+        ng = _reduce(np.add, n, starts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if a.op == "avg":
+                v, valid = _moments(n, _floats(col(0), order), ng, starts, lens)[0], ng > 0
+            elif a.op == "corr":
+                dx, m2x = _second_moment(n, ng, col(1), col(3), col(6), col(7), order, starts, lens)
+                dy, m2y = _second_moment(n, ng, col(2), col(4), col(8), col(9), order, starts, lens)
+                # each part's co-moment: n * covar_pop = n * corr * sx * sy (0 when corr is NaN: a constant)
+                r, sx, sy = _floats(col(5), order), _floats(col(3), order), _floats(col(4), order)
+                c = _reduce(np.add, np.where(np.isnan(r), 0.0, n * r * sx * sy) + n * dx * dy, starts)
                 gx = np.where(ng > 1, np.sqrt(m2x / ng), 0.0)
                 gy = np.where(ng > 1, np.sqrt(m2y / ng), 0.0)
                 prod = gx * gy
                 v = np.where(prod != 0, (c / ng) / np.where(prod != 0, prod, 1.0), np.nan)
-            out.append(Column(name, "float64", np.where(ng > 0, v, 0.0), ng > 0))
-        elif a.op in ("earliest", "latest"):
-            out.append(_pick(col(0), col(1), order, starts, lens, a.op == "latest").renamed(name))
-        else:  # count_distinct
-            out.append(Column(name, "int64", _count_pairs(dist[i], keys, s.value, G)))
+                valid = ng > 0
+            else:
+                _, m2 = _second_moment(n, ng, col(1), col(2), col(3), col(4), order, starts, lens)
+                valid = ng >= (1 if a.op == "stddev_pop" else 2)
+                v = m2 / (ng if a.op == "stddev_pop" else ng - 1)
+                if a.op != "variance":
+                    v = np.sqrt(v)
+        out.append(Column(name, "float64", np.where(valid, v, 0.0), valid))
     return Table(out)
 
 
@@ -330,22 +322,20 @@ def _pick(value: Column, by: Column, order: np.ndarray, starts: np.ndarray, lens
           last: bool) -> Column:
     """Per group, ``value`` in the part whose ``by`` is first (or last); ties and nulls as the C core:
     null ``by`` never wins, ties go to the earlier part (the earlier batch)."""
-    G = len(starts)
-    n = len(order)
-    gid = np.repeat(np.arange(G), lens)
-    nulls, rank = _key_arrays(by)
-    nulls, rank = nulls[order], rank[order]
-    if by.type not in DICT_TYPES:
-        # the order of the values (NaN largest): their rank among the distinct values
-        v = by.values[order]
-        vals = v.astype(np.float64) if v.dtype.kind == "f" else v
-        _, rank = np.unique(np.where(nulls, 0, vals), return_inverse=True)
+    gid = np.repeat(np.arange(len(starts)), lens)
+    if by.type in DICT_TYPES:
+        # codes order the values alike in every batch (query._concat sorts the merged dictionary)
+        nulls, rank = by.codes[order] < 0, by.codes[order].astype(np.int64)
+    else:
+        v, valid = _ordered(by, order)
+        nulls = ~valid
+        # the order of the values (NaN largest, as np.unique sorts it): their rank among the distinct ones
+        _, rank = np.unique(np.where(nulls, 0, v), return_inverse=True)
         rank = rank.ravel().astype(np.int64)
     if last:
         rank = -rank
-    pos = np.arange(n)
-    best = np.lexsort((pos, rank, nulls, gid))
-    win = best[np.searchsorted(gid[best], np.arange(G))] if G else np.zeros(0, np.int64)
+    # lexsort is stable: among ties the earlier part (the earlier batch) stays first
+    win = np.lexsort((rank, nulls, gid))[starts]
     chosen = order[win]
     out = value.take(chosen)
     ok = ~nulls[win]

@@ -307,12 +307,9 @@ class Query:
             self._pushdown()  # validates column names up front
             state, steps = _State(src), _optimize(self._steps)
         else:
-            from .dataset import check_memory_limit
-
-            limit = src.memory_limit if memory_limit is None else check_memory_limit(memory_limit)
             pushed, needed = self._pushdown()
             plan = src._plan(needed, pushed)
-            batches = src._batches(plan, needed, limit)
+            batches = src._batches(plan, needed, memory_limit)
             if len(batches) > 1:
                 return self._collect_batches(plan, batches, pushed, needed, nthreads)
             state, steps = self._scan(plan, pushed, needed, nthreads)
@@ -325,12 +322,9 @@ class Query:
         batches a scan beyond ``memory_limit`` (default: the dataset's) would run in."""
         lines = []
         if not isinstance(self._source, Table):
-            from .dataset import check_memory_limit
-
-            limit = self._source.memory_limit if memory_limit is None else check_memory_limit(memory_limit)
             pushed, needed = self._pushdown()
             plan = self._source._plan(needed, pushed)
-            self._source._batches(plan, needed, limit)  # counts them in the report
+            self._source._batches(plan, needed, memory_limit)  # counts them in the report
             lines.extend(plan.describe_lines())
         else:
             lines.append(f"Table: {self._source.num_rows:,} rows x {len(self._source.column_names)} columns")
@@ -422,22 +416,15 @@ class Query:
                     break
                 continue
             if not mains:
-                named = {key.output_name: src for key in agg.keys if (src := _named_numbers(key, st.table))}
+                named = _named_keys(agg.keys, st.table)
             # a key naming numbers groups by the numbers here; the partial groups are named before
             # they are combined (few rows), so the groups are the names' whatever the numbers
-            keys = tuple(E.Col(named[key.output_name][0]).alias(key.output_name) if key.output_name in named
-                         else key for key in agg.keys)
+            keys = _number_keys(agg.keys, named)
             rows = E.count().alias(spl.prefix + "n")
             one = _State(st.table, st.sel)
-            try:
-                self._aggregate_by(_Aggregate(keys, tuple(spl.parts) + (rows,)), one, threads)
-            except QueryError as e:
-                # a part is named for the user's aggregate it computes
-                m = re.search(re.escape(spl.prefix) + r"(\d+)_", str(e))
-                if m is None:
-                    raise
-                raise QueryError(f"{spl.aggs[int(m.group(1))]!r}: the sum is outside the 64-bit integer range "
-                                 "(in one batch of row groups)") from None
+            # an error in a part names the user's aggregate it computes
+            blame = tuple(spl.aggs[i] for i in spl.owner) + (rows,)
+            self._aggregate_by(_Aggregate(keys, tuple(spl.parts) + (rows,)), one, threads, blame)
             mains.append(_compact_dictionaries(one.table))
             for j, (_, x) in enumerate(spl.distinct):
                 one = _State(st.table, st.sel)
@@ -445,12 +432,11 @@ class Query:
                 pairs[j].append(_compact_dictionaries(one.table))
         plan.report.add_batches(reports)
         if agg is None or spl is None:
-            table = _concat(pieces)
-            state = _State(table)
+            state = _State(pieces[0] if len(pieces) == 1 else _concat(pieces))
         else:
             key_names = [key.output_name for key in agg.keys]
-            main = _name_numbers(_concat(mains), named)
-            dist = [_name_numbers(_concat(p), named) for p in pairs]
+            main = _name_numbers(_concat(mains), named)[0]
+            dist = [_name_numbers(_concat(p), named)[0] for p in pairs]
             out_names = [a.output_name for a in agg.aggs]
             _check_names(key_names + out_names)
             table = partial.combine(main, dist, key_names, spl, out_names)
@@ -507,26 +493,22 @@ class Query:
             st.table = Table(cols, table.report)
 
     def _aggregate(self, step: _Aggregate, st: _State, threads: int) -> None:
-        named = {k.output_name: src for k in step.keys if (src := _named_numbers(k, st.table))}
+        named = _named_keys(step.keys, st.table)
         if named:
             # A key that names a column's numbers (protocol_name(protocol)): group by the numbers and
             # name the groups, unless two numbers present share a name; then group by the names.
             before = (st.table, st.sel, st.tiebreak)
-            by_number = [E.Col(named[k.output_name][0]).alias(k.output_name) if k.output_name in named else k
-                         for k in step.keys]
-            self._aggregate_by(_Aggregate(tuple(by_number), step.aggs, step.drop_null), st, threads)
-            cols, ok = [], True
-            for c in st.table.columns:
-                if c.name in named and ok:
-                    c, ok = _name_groups(c, named[c.name][1])
-                cols.append(c)
+            self._aggregate_by(_Aggregate(_number_keys(step.keys, named), step.aggs, step.drop_null), st, threads)
+            table, ok = _name_numbers(st.table, named)
             if ok:
-                st.table = Table(cols, st.table.report)
+                st.table = table
                 return
             st.table, st.sel, st.tiebreak = before
         self._aggregate_by(step, st, threads)
 
-    def _aggregate_by(self, step: _Aggregate, st: _State, threads: int) -> None:
+    def _aggregate_by(self, step: _Aggregate, st: _State, threads: int, blame: Sequence[E.Agg] = ()) -> None:
+        """Group and aggregate the selected rows; an error names ``blame[i]`` (default the step's
+        aggregate i) for aggregate i."""
         exprs = list(step.keys) + [arg for a in step.aggs for arg in a.args]
         ev = _evaluator(st, threads)
         if any(not isinstance(_strip(x), E.Col) for x in exprs) and st.sel is not None:
@@ -548,7 +530,8 @@ class Query:
             m = re.match(r"aggregate (\d+): SUM .* overflows int64", str(e))
             if m is None or int(m.group(1)) >= len(step.aggs):
                 raise
-            raise QueryError(f"{step.aggs[int(m.group(1))]!r}: the sum is outside the 64-bit integer range") from None
+            who = (blame or step.aggs)[int(m.group(1))]
+            raise QueryError(f"{who!r}: the sum is outside the 64-bit integer range") from None
         table = Table([c.renamed(n) for c, n in zip(out.columns, out_names)], st.table.report)
         st.table = _drop_null_groups(table, step.drop_null)
         st.sel = None
@@ -695,25 +678,38 @@ def _drop_null_groups(table: Table, drop_null: Sequence[str]) -> Table:
 
 
 def _concat(tables: list[Table]) -> Table:
-    """The rows of tables with the same columns, one after the other, in the first table's column
-    order; every dictionary merged and sorted by value (even of one table), so that codes compare
-    as the values do."""
-    from .awsparquet import _concat_dict, concat_tables
+    """The rows of two or more tables with the same columns, one after the other, in the first
+    table's column order; every dictionary merged and sorted by value, so that codes compare as
+    the values do (partial.combine relies on it)."""
+    from .awsparquet import concat_tables
 
-    if not tables:
-        raise AssertionError("no batch")  # pragma: no cover - a batched scan has at least two batches
+    if len(tables) < 2:  # pragma: no cover - one table comes back as it is, dictionaries unsorted
+        raise AssertionError("concatenating fewer than two tables")
     t = concat_tables(tables)
-    cols = [t.column(n) for n in tables[0].column_names]
-    if len(tables) == 1:
-        cols = [_concat_dict(c.name, c.type, [c]) if c.is_dictionary else c for c in cols]
-    return Table(cols)
+    return Table([t.column(n) for n in tables[0].column_names])
 
 
-def _name_numbers(t: Table, named: dict[str, tuple[str, str]]) -> Table:
-    """The columns ``named`` (output name -> (column, kind)) of numbers as their IANA names."""
-    if not named:
-        return t
-    return Table([_name_groups(c, named[c.name][1])[0] if c.name in named else c for c in t.columns])
+def _named_keys(keys: Sequence[E.Expr], t: Table) -> dict[str, tuple[str, str]]:
+    """The keys naming the numbers of a column of ``t``: output name -> (column, kind)."""
+    return {k.output_name: src for k in keys if (src := _named_numbers(k, t))}
+
+
+def _number_keys(keys: Sequence[E.Expr], named: dict[str, tuple[str, str]]) -> tuple:
+    """The keys with those ``named`` grouping by the numbers (under the key's name)."""
+    return tuple(E.Col(named[k.output_name][0]).alias(k.output_name) if k.output_name in named else k
+                 for k in keys)
+
+
+def _name_numbers(t: Table, named: dict[str, tuple[str, str]]) -> tuple[Table, bool]:
+    """The columns ``named`` (output name -> (column, kind)) of numbers as their IANA names, and
+    whether no two numbers present share a name (then the groups of the numbers are the names')."""
+    cols, ok = [], True
+    for c in t.columns:
+        if c.name in named:
+            c, distinct = _name_groups(c, named[c.name][1])
+            ok = ok and distinct
+        cols.append(c)
+    return Table(cols, t.report), ok
 
 
 def _dict_subset(c: Column, used: np.ndarray) -> tuple:

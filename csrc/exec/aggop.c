@@ -230,12 +230,14 @@ static bool var_batched(st_var *s, const aggin *in) {
     double ref[SMALL_G] = {0};
     bool seen[SMALL_G] = {false};
     EACH({
-        if (!seen[g[i]]) {
-            seen[g[i]] = true;
-            ref[g[i]] = x[i];
+        uint32_t k = g[i];
+        if (!seen[k]) {
+            seen[k] = true;
+            ref[k] = x[i];
         }
+        cnt[i % LANES][k]++;
+        sum[i % LANES][k] += x[i] - ref[k];
     });
-    EACH({ cnt[i % LANES][g[i]]++; sum[i % LANES][g[i]] += x[i] - ref[g[i]]; });
     double mean[SMALL_G];
     int64_t c[SMALL_G];
     for (int k = 0; k < SMALL_G; k++) {
@@ -267,16 +269,15 @@ static bool corr_batched(st_corr *s, const aggin *in) {
     double rx[SMALL_G] = {0}, ry[SMALL_G] = {0};
     bool seen[SMALL_G] = {false};
     EACH({
-        if (!seen[g[i]]) {
-            seen[g[i]] = true;
-            rx[g[i]] = x[i];
-            ry[g[i]] = y[i];
+        uint32_t k = g[i];
+        if (!seen[k]) {
+            seen[k] = true;
+            rx[k] = x[i];
+            ry[k] = y[i];
         }
-    });
-    EACH({
-        cnt[i % LANES][g[i]]++;
-        sx[i % LANES][g[i]] += x[i] - rx[g[i]];
-        sy[i % LANES][g[i]] += y[i] - ry[g[i]];
+        cnt[i % LANES][k]++;
+        sx[i % LANES][k] += x[i] - rx[k];
+        sy[i % LANES][k] += y[i] - ry[k];
     });
     double mx[SMALL_G], my[SMALL_G];
     int64_t c[SMALL_G];

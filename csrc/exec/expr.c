@@ -1058,18 +1058,17 @@ vf_status vf_filter(const vf_colview *cols, int ncols, int64_t nrows, const vf_x
     size_t ntasks = (size_t)vf_ceil_div(j->n, VF_TASK);
     if (st == VF_OK) {
         j->mask = vf_malloc_rows((size_t)j->n, 1);
-        j->task_cnt = vf_malloc_n(ntasks + 1, sizeof *j->task_cnt);
+        j->task_cnt = vf_malloc_n(ntasks, sizeof *j->task_cnt);
         if (!j->mask || !j->task_cnt) st = vf_fail(err, VF_ENOMEM, "out of memory");
     }
     if (st == VF_OK) {
         vf_parallel_for(ntasks, j->workers, mask_task, j);
-        int64_t total = 0; /* counts -> offsets: task t writes from task_cnt[t] to task_cnt[t + 1] */
+        int64_t total = 0; /* counts -> offsets: task t writes its rows from task_cnt[t] on */
         for (size_t t = 0; t < ntasks; t++) {
             int64_t c = j->task_cnt[t];
             j->task_cnt[t] = total;
             total += c;
         }
-        j->task_cnt[ntasks] = total;
         j->out = vf_malloc_rows((size_t)total, sizeof *j->out);
         if (!j->out) {
             st = vf_fail(err, VF_ENOMEM, "out of memory");

@@ -195,7 +195,7 @@ static void gather(const uint8_t *dict, const uint32_t *idx, size_t n, size_t w,
         size_t k_ = nn, i_ = n;                                                                        \
         while (i_ > 0) {                                                                               \
             size_t j_ = i_;                                                                            \
-            while (j_ >= 8 && load_u64(valid + j_ - 8) == ALL_VALID8) j_ -= 8;                        \
+            while (j_ >= 8 && vf_load64((const char *)valid + j_ - 8) == ALL_VALID8) j_ -= 8;                        \
             if (j_ < i_) {                                                                             \
                 k_ -= i_ - j_;                                                                         \
                 memmove(d_ + j_, s_b + k_ * sizeof(T), (i_ - j_) * sizeof(T));                         \
@@ -214,19 +214,13 @@ static void gather(const uint8_t *dict, const uint32_t *idx, size_t n, size_t w,
 
 #define ALL_VALID8 0x0101010101010101ULL
 
-static uint64_t load_u64(const uint8_t *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
 static void spread(uint8_t *dst, const uint8_t *src, const uint8_t *valid, size_t n, size_t nn, size_t w, int fill) {
     if (nn == n) {
         if (src != dst && n) memcpy(dst, src, n * w);
         return;
     }
-    if (nn == 0) { /* nothing to read: every row gets fill */
-        for (size_t i = 0; i < n; i++) memcpy(dst + i * w, &(uint64_t){(uint64_t)(int64_t)fill}, w);
+    if (nn == 0) { /* nothing to read: every row gets fill (0 or -1: the same byte in every width) */
+        memset(dst, fill, n * w);
         return;
     }
     switch (w) {
@@ -666,9 +660,11 @@ static vf_status copy_wanted(chunk *c, int64_t p0, int64_t p1, const uint8_t *va
             uint8_t *dst = j->values + (size_t)o * c->ow;
             memcpy(dst, vals + (size_t)(a - p0) * c->ow, (size_t)(b - a) * c->ow);
             if (j->valid) memcpy(j->valid + o, valid + (a - p0), (size_t)(b - a));
-            int64_t ok = 0;
-            for (int64_t i = a - p0; i < b - p0; i++) ok += valid[i];
-            c->j->nulls += (b - a) - ok;
+            if (c->l->nullable) { /* else every row is valid */
+                int64_t ok = 0;
+                for (int64_t i = a - p0; i < b - p0; i++) ok += valid[i];
+                c->j->nulls += (b - a) - ok;
+            }
             if (lazy) {
                 vf_status st = map_lazy(c, (int32_t *)(void *)dst, (size_t)(b - a));
                 if (st != VF_OK) return st;

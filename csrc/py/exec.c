@@ -443,7 +443,7 @@ static PyObject *py_take(PyObject *m, PyObject *args, PyObject *kw) {
     PyObject *keep = PyList_New(0);
     if (!keep) return NULL;
     PyObject *res = NULL;
-    PyArrayObject *src = keep_array(keep, vo, PyArray_TYPE(va), "values");
+    PyArrayObject *src = keep_array(keep, vo, tn, "values");
     PyArrayObject *ia = src ? keep_array(keep, io, NPY_INT64, "indices") : NULL;
     if (ia) {
         void *out = NULL;
@@ -458,7 +458,7 @@ static PyObject *py_take(PyObject *m, PyObject *args, PyObject *kw) {
         if (st != VF_OK)
             PyErr_SetString(st == VF_ENOMEM ? PyExc_MemoryError : PyExc_IndexError, err.msg);
         else
-            res = vfpy_own_array(out, (npy_intp)n, PyArray_TYPE(va));
+            res = vfpy_own_array(out, (npy_intp)n, tn);
     }
     Py_DECREF(keep);
     return res;
