@@ -13,7 +13,7 @@ DEB_PKGS := gcc make zlib1g-dev libsnappy-dev libzstd-dev libisal-dev liblz4-dev
 STAMP    := $(VENV)/.installed
 ,        := ,
 
-.PHONY: all demo test deps build pytest pytest-asan ctest ctest-asan fuzz fuzz-smoke bench clean help
+.PHONY: all demo test deps build typecheck pytest pytest-asan ctest ctest-asan fuzz fuzz-smoke bench clean help
 
 all: build
 
@@ -63,6 +63,10 @@ demo: build
 # ---- tests ------------------------------------------------------------------------
 include csrc/rules.mk
 
+# the static type check of the package ([tool.mypy] in pyproject.toml)
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
 pytest: build
 	$(PY) -m pytest -q
 
@@ -85,7 +89,7 @@ pytest-asan: build
 	  || { cat $(CURDIR)/build/asan/report.* 2>/dev/null; exit 1; }
 
 
-test: build ctest ctest-asan fuzz-smoke pytest pytest-asan
+test: build typecheck ctest ctest-asan fuzz-smoke pytest pytest-asan
 
 bench: build
 	$(PIP) install -q -e '.[bench]'

@@ -212,6 +212,15 @@ def test_pipe_semantic_errors(t):
         t.query("filter sum(bytes) > 1")
 
 
+def test_a_when_of_texts_compared_with_isin_is_a_query_error(t):
+    """It crashed with an AttributeError (found by the type check); `when(...) == "a"` already said this."""
+    big = vf.when(vf.col("bytes") > 1000, "big", "small")
+    with pytest.raises(QueryError, match="cannot compare .* with text"):
+        t.lazy().filter(big.isin(["big"])).collect()
+    with pytest.raises(QueryError, match="cannot compare .* with text"):
+        t.lazy().filter(big == "big").collect()
+
+
 # -- display -------------------------------------------------------------------------------------------
 def test_explain_and_html(t):
     q = t.lazy().filter(vf.col("action") == "REJECT").group_by("srcaddr").agg(vf.sum("bytes")).top(3, by="sum(bytes)")

@@ -353,3 +353,15 @@ def test_long_takes_gather_in_c_with_numpy_rules(threads):
     assert vpcflow._core.take(np.arange(5), [4, 0]).tolist() == [4, 0]
     with pytest.raises(IndexError, match="index -1 at position 1 is out of range for 5 rows"):
         vpcflow._core.take(np.arange(5), [4, -1])
+
+
+def test_summarize_says_why_it_needs_a_parsed_table(tmp_path, samples_dir):
+    """summarize() reports bad lines, which only a parse has: other tables get a TypeError saying so
+    (it was an AttributeError on `bad_lines`, found by the type check)."""
+    from vpcflow.summary import summarize
+
+    t = vpcflow.read_logs(samples_dir / "aws-docs-v2.log")
+    assert "records, 0 bad lines" in summarize(t)
+    vpcflow.write_parquet(t, tmp_path / "t.parquet")
+    with pytest.raises(TypeError, match="not parsed from logs: its report is a ParquetReadReport"):
+        summarize(vpcflow.read_parquet(tmp_path / "t.parquet"))

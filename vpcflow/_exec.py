@@ -255,7 +255,7 @@ def group_agg(table: Table, keys: Sequence[ColumnRef], aggs: Sequence[AggLike], 
         src = table.columns[_index(table, k)]
         result.append(_result_column(src.name, src, values, valid))
     taken = {c.name for c in result}
-    for (spec, name, src), (values, valid) in zip(specs, aout):
+    for (spec, name, agg_src), (values, valid) in zip(specs, aout):
         keep_type = spec[0] in ("arg_min", "arg_max")
         # the same aggregate asked twice (under two aliases, say) gives two columns
         unique, k = name, 1
@@ -263,7 +263,7 @@ def group_agg(table: Table, keys: Sequence[ColumnRef], aggs: Sequence[AggLike], 
             k += 1
             unique = f"{name}#{k}"
         taken.add(unique)
-        result.append(_result_column(unique, src if keep_type else None, values, valid))
+        result.append(_result_column(unique, agg_src if keep_type else None, values, valid))
     out = Table(result)
     out.strategy = used  # type: ignore[attr-defined]
     return out

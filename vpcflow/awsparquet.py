@@ -341,11 +341,11 @@ def _concat_dict(name: str, typ: str, parts: list[Column]) -> Column:
             uniq, inv = allv, np.zeros(0, np.int64)
         dictionary = string_dictionary(uniq.tolist()) if typ == "string" else _binary_dictionary(uniq.tolist())
     off = 0
-    inv = inv.astype(np.int32).ravel()
+    inv32 = inv.astype(np.int32).ravel()
     for c in parts:
-        k = len(c.dictionary) if c.type != "address" else len(c.address_bytes[1])
-        codes_out.append(_remap(c.codes, inv[off:off + k]))
-        off += k
+        size = len(c.dictionary) if c.type != "address" else len(c.address_bytes[1])
+        codes_out.append(_remap(c.codes, inv32[off:off + size]))
+        off += size
     return Column(name, typ, np.concatenate(codes_out) if codes_out else np.zeros(0, np.int32), None, dictionary)
 
 

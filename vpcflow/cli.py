@@ -24,7 +24,7 @@ from . import __version__
 from .errors import ParseError, QueryError
 from .reader import DEFAULT_FIELDS, expand_paths, read_logs
 from .summary import summarize
-from .table import Table
+from .table import Table, parse_report
 
 __all__ = ["main"]
 
@@ -89,9 +89,10 @@ def _cmd_head(args: argparse.Namespace) -> int:
 def _cmd_summary(args: argparse.Namespace) -> int:
     table = read_logs(args.paths, fields=args.fields, on_error=args.on_error, threads=args.threads)
     print(summarize(table, n=args.n))
-    if table.report.bad_records:
-        print(f"bad lines ({table.report.bad_lines:,}):")
-        for b in table.report.bad_records[:10]:
+    rep = parse_report(table)
+    if rep.bad_records:
+        print(f"bad lines ({rep.bad_lines:,}):")
+        for b in rep.bad_records[:10]:
             print(f"  {b.message}")
     return 0
 
@@ -137,14 +138,14 @@ def _cmd_info(args: argparse.Namespace) -> int:
         out += ["", f"row group {i}: {rg.num_rows:,} rows, {comp:,} bytes compressed, {uncomp:,} uncompressed"]
         rows = [["column", "codec", "encodings", "compressed", "uncompressed", "nulls", "min", "max", "bloom",
                  "page index"]]
-        for c in rg.columns:
-            st = c.statistics
-            pidx = "yes" if c.has_page_index else "column" if c.has_column_index else "offset" if c.has_offset_index \
-                else "no"
-            rows.append([c.name, c.codec + ("" if c.codec_supported else " (unsupported)"), ",".join(c.encodings),
-                         f"{c.total_compressed_size:,}", f"{c.total_uncompressed_size:,}",
+        for ch in rg.columns:
+            st = ch.statistics
+            pidx = "yes" if ch.has_page_index else "column" if ch.has_column_index else "offset" \
+                if ch.has_offset_index else "no"
+            rows.append([ch.name, ch.codec + ("" if ch.codec_supported else " (unsupported)"), ",".join(ch.encodings),
+                         f"{ch.total_compressed_size:,}", f"{ch.total_uncompressed_size:,}",
                          _short(st.null_count if st else None), _short(st.min if st else None),
-                         _short(st.max if st else None), "yes" if c.has_bloom_filter else "no", pidx])
+                         _short(st.max if st else None), "yes" if ch.has_bloom_filter else "no", pidx])
         out += _table(rows)
     if shown_rgs < m.num_row_groups:
         out += ["", f"... {m.num_row_groups - shown_rgs:,} more row groups (--row-groups -1 shows all)"]
@@ -175,7 +176,9 @@ def _source(path: str, memory_limit: str | None = None):
     from .pqread import find_parquet_files
 
     if any(is_parquet(f) for f, _ in find_parquet_files(path)):
-        return dataset(path, **({} if memory_limit is None else {"memory_limit": _bytes(memory_limit)}))
+        if memory_limit is None:
+            return dataset(path)
+        return dataset(path, memory_limit=_bytes(memory_limit))
     return read_logs(path)
 
 

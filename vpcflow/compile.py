@@ -246,10 +246,11 @@ class Compiler:
             left, right, lk, rk = right, left, rk, lk
             op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
         if lk == KIND_DICT or rk == KIND_DICT:
-            if rk == "str" and isinstance(left, E.NameOf):
-                return self._emit_name_cmp(left, op, str(right.value), prog)  # type: ignore[union-attr]
             if rk == "str":
-                return self._emit_lut(left, self._dict_cmp_lut(left, op, str(right.value)), prog)  # type: ignore[union-attr]
+                assert isinstance(right, E.Lit)  # kind() says "str" of a text literal only
+                if isinstance(left, E.NameOf):
+                    return self._emit_name_cmp(left, op, str(right.value), prog)
+                return self._emit_lut(left, self._dict_cmp_lut(left, op, str(right.value)), prog)
             if rk == "null" or lk == "null":
                 prog.append(("null",))
                 return
@@ -328,7 +329,9 @@ class Compiler:
                 self._emit(arg.arg, prog)
                 prog.append(("in", _numbers_named(arg.kind, texts)))
                 return
-            c = self.column(arg.name)  # type: ignore[union-attr]
+            if not isinstance(arg, E.Col):  # a when() giving texts
+                raise QueryError(f"cannot compare {arg!r} with text")
+            c = self.column(arg.name)
             if c.type == "address":
                 lut = _address_eq_lut(c, texts, c.name)
             elif c.type == "binary":
@@ -487,7 +490,7 @@ def _case_texts(e: E.IfElse) -> list[str] | None:
 def _case_indexed(e: E.Expr, texts: list[str]) -> E.Expr:
     if isinstance(e, E.IfElse):
         return E.IfElse(e.cond, _case_indexed(e.then, texts), _case_indexed(e.otherwise, texts))
-    assert isinstance(e, E.Lit)
+    assert isinstance(e, E.Lit) and (e.value is None or isinstance(e.value, str))  # _case_texts checked
     return E.Lit(None if e.value is None else texts.index(e.value))
 
 
@@ -552,8 +555,8 @@ def _subnet_lut(c: Column, networks: tuple) -> np.ndarray:
     for net in networks:
         if net.version == 4:
             if v4.any():
-                mask = np.uint32((0xFFFFFFFF << (32 - net.prefixlen)) & 0xFFFFFFFF)
-                lut |= v4 & ((low & mask) == np.uint32(int(net.network_address) & int(mask)))
+                mask4 = np.uint32((0xFFFFFFFF << (32 - net.prefixlen)) & 0xFFFFFFFF)
+                lut |= v4 & ((low & mask4) == np.uint32(int(net.network_address) & int(mask4)))
             continue
         net_bytes = np.frombuffer(net.network_address.packed, dtype=np.uint8)
         mask = np.frombuffer(((1 << 128) - (1 << (128 - net.prefixlen))).to_bytes(16, "big"), dtype=np.uint8)

@@ -23,14 +23,14 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence, Union
+from typing import Iterable, Literal, Sequence, Union
 
 import numpy as np
 
 from .manifest import DIRNAME, InputKey, Manifest
 from .reader import read_logs
-from .sources import LogObject, list_objects
-from .table import Column, Table
+from .sources import LogObject, TimeLike, list_objects
+from .table import Column, Table, parse_report
 
 __all__ = ["convert", "compact", "ConvertReport", "CompactReport", "PARTITIONINGS"]
 
@@ -169,14 +169,17 @@ def _partition_dir(bucket: int, by: str) -> str:
     return "/".join(parts[: len(_keys(by))])
 
 
-_UNITS = {"hour": "h", "day": "D", "month": "M"}
+_UNITS: dict[str, Literal["h", "D", "M"]] = {"hour": "h", "day": "D", "month": "M"}
 
 
 def _widen(table: Table, columns: list[tuple[str, str]]) -> Table:
     """The table with every column the dataset already has (all null where this batch lacks it), in the
     dataset's order, then its own new columns: files of one dataset share one schema as far as possible."""
     have = {c.name: c for c in table.columns}
-    cols = [have.pop(name, None) or Column.nulls(name, typ, table.num_rows) for name, typ in columns]
+    cols: list[Column] = []
+    for name, typ in columns:
+        got = have.pop(name, None)
+        cols.append(got or Column.nulls(name, typ, table.num_rows))
     cols.extend(have.values())
     return Table(cols, table.report)
 
@@ -243,7 +246,7 @@ def _sorted_runs(table: Table, by: str | None, threads: int = 1) -> tuple[Table,
 # ===================================================================
 # Batches
 # ===================================================================
-def _text_estimate(path: str, size: int) -> int:
+def _text_estimate(path: LogObject, size: int) -> int:
     """Bytes of text a file holds: gzip's trailer says (single member), else a ratio."""
     if isinstance(path, LogObject) and path.is_s3:  # not opened before its batch downloads it
         return size * 10 if path.path.endswith((".gz", ".parquet")) else size
@@ -261,9 +264,9 @@ def _text_estimate(path: str, size: int) -> int:
     return size
 
 
-def _batches(files: list[tuple[str, InputKey]], budget_text: int) -> list[list[tuple[str, InputKey]]]:
-    out: list[list[tuple[str, InputKey]]] = []
-    cur: list[tuple[str, InputKey]] = []
+def _batches(files: list[tuple[LogObject, InputKey]], budget_text: int) -> list[list[tuple[LogObject, InputKey]]]:
+    out: list[list[tuple[LogObject, InputKey]]] = []
+    cur: list[tuple[LogObject, InputKey]] = []
     cur_text = 0
     for path, key in files:
         t = _text_estimate(path, key.size)
@@ -355,8 +358,8 @@ def convert(
     compact_after: bool = True,
     include_accounts: Iterable[str | int] | str | int | None = None,
     include_regions: Iterable[str] | str | None = None,
-    start: object = None,
-    end: object = None,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
     slack: float = 900,
     endpoint_url: str | None = None,
     **write_options: object,
@@ -418,7 +421,7 @@ def convert(
         if manifest.partition_by != partition_by:
             raise ValueError(f"{dest!r} is partitioned by {manifest.partition_by!r}; "
                              f"convert into it with partition_by={manifest.partition_by!r}")
-        todo: list[tuple[str, InputKey]] = []
+        todo: list[tuple[LogObject, InputKey]] = []
         seen: set[str] = set()
         for f in files:
             if os.path.abspath(f).startswith(os.path.abspath(dest) + os.sep):
@@ -455,11 +458,11 @@ def convert(
     return report
 
 
-def _convert_batch(batch: list[tuple[str, InputKey]], dest: str, manifest: Manifest, partition_by: str | None,
+def _convert_batch(batch: list[tuple[LogObject, InputKey]], dest: str, manifest: Manifest, partition_by: str | None,
                    fields, on_error: str, threads: int | None, write_opts: dict, report: ConvertReport,
                    touched: set[str]) -> None:
     table = read_logs([p for p, _ in batch], fields=fields, on_error=on_error, threads=threads)
-    rep = table.report
+    rep = parse_report(table)
     table = _widen(table, manifest.columns)
     nthreads = threads or os.cpu_count() or 1
     table, runs = _sorted_runs(table, partition_by, nthreads)

@@ -44,9 +44,9 @@ import numpy as np
 from . import expr as E
 from .errors import QueryError
 from .manifest import DIRNAME, Manifest
-from .pqread import (DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, find_parquet_files, read_plan,
-                     read_plan_selected)
-from .prune import ColumnStats, RowRanges, conjuncts, int_bound_test, may_match, outcomes
+from .pqread import (DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, _read_report, find_parquet_files,
+                     read_plan, read_plan_selected)
+from .prune import ColumnStats, RowRanges, StatsFn, conjuncts, int_bound_test, may_match, outcomes
 from .table import Column, Table
 
 __all__ = ["dataset", "Dataset", "ScanReport", "is_parquet"]
@@ -401,8 +401,8 @@ class Dataset:
     def _plan(self, columns: list[str] | None, filters: list[E.Expr]) -> "_Plan":
         t0 = time.perf_counter()
         cond = None
-        for f in filters:
-            cond = f if cond is None else (cond & f)
+        for e in filters:
+            cond = e if cond is None else (cond & e)
         rep = ScanReport(columns=columns, filter=None if cond is None else repr(cond))
         rep.bytes_total = sum(f.size for f in self._files)
         plan = _Plan(rep)
@@ -492,34 +492,37 @@ class Dataset:
             if name not in file_cols:
                 continue
             pages = pf.page_index(rg, name)
-            if not pages or any(p.first_row_index is None for p in pages):
+            if not pages:
                 continue
-            keep = []
+            starts = [p.first_row_index for p in pages if p.first_row_index is not None]
+            if len(starts) != len(pages):  # a page without its first row: no ranges from this index
+                continue
+            keep: list[tuple[int, int]] = []
             fast = int_bound_test(part)
             # pages of a low-cardinality column mostly share their bounds (every page of `action`
             # holds ACCEPT..REJECT): judge each distinct shape of statistics once
             judged: dict[tuple, bool] = {}
             for j, p in enumerate(pages):
-                stop = pages[j + 1].first_row_index if j + 1 < len(pages) else nrows
+                first = starts[j]
+                stop = starts[j + 1] if j + 1 < len(pages) else nrows
                 if fast is not None and type(p.min) is int and type(p.max) is int and not p.null_page:
                     if fast(p.min, p.max):
-                        keep.append((p.first_row_index, stop))
+                        keep.append((first, stop))
                     continue
-                n = stop - p.first_row_index
+                n = stop - first
                 nulls = p.null_count if p.null_count is not None else (n if p.null_page else None)
                 lo, hi = (None, None) if p.null_page else (p.min, p.max)
                 # outcomes (prune.py) see the counts only as "unknown", "any null" and "all null"
                 key = (type(lo), lo, type(hi), hi, None if nulls is None else (nulls > 0, nulls >= n))
                 may = judged.get(key)
                 if may is None:
-                    s = ColumnStats(lo, hi, nulls, n)
-                    may = judged[key] = "T" in outcomes(part, lambda c, s=s: s if c == name else None,
+                    may = judged[key] = "T" in outcomes(part, _only(name, ColumnStats(lo, hi, nulls, n)),
                                                         column_type=self._column_type)
                 if may:
-                    keep.append((p.first_row_index, stop))
+                    keep.append((first, stop))
             rep.pages += len(pages)
             rr = RowRanges(keep)
-            kept_pages = sum(1 for j, p in enumerate(pages) if any(a <= p.first_row_index < b for a, b in rr.ranges))
+            kept_pages = sum(1 for first in starts if any(a <= first < b for a, b in rr.ranges))
             rep.pages_skipped += len(pages) - kept_pages
             result = rr if result is None else (result & rr)
         if result is not None and result.ranges == [(0, nrows)]:
@@ -603,6 +606,7 @@ class Dataset:
             fcols = [c for c in want if c in ccols]
             if fcols and len(fcols) == len(ccols) and len(want) > len(fcols):
                 # late materialisation: the filter's columns first, the others for the matching rows only
+                assert cond is not None  # (fcols are columns of it)
                 from . import _exec
                 from .compile import Compiler
                 picked: list[np.ndarray] = []
@@ -625,9 +629,9 @@ class Dataset:
             else:
                 table = read_plan(plan.files, plan.row_plans, columns=None if cols is None else want, threads=threads,
                                   addresses=self._addresses, partitions=parts)
-            rr = table.report
-            plan.report.bytes_read = getattr(rr, "bytes_read", 0)
-            if getattr(rr, "pages_read", 0) + getattr(rr, "pages_skipped", 0) > plan.report.pages:
+            rr = _read_report(table)
+            plan.report.bytes_read = rr.bytes_read
+            if rr.pages_read + rr.pages_skipped > plan.report.pages:
                 # the reader's count covers every column read, not just the filter's
                 plan.report.pages = rr.pages_read + rr.pages_skipped
                 plan.report.pages_skipped = rr.pages_skipped
@@ -650,6 +654,11 @@ class _Plan:
 
     def describe_lines(self) -> list[str]:
         return self.report.describe_lines()
+
+
+def _only(name: str, stats: ColumnStats) -> StatsFn:
+    """A statistics callback knowing ``stats`` of column ``name`` and nothing of the others."""
+    return lambda c: stats if c == name else None
 
 
 def _bloom_value(typ: str | None, v: Any) -> Any:

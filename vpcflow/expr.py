@@ -143,7 +143,7 @@ class Expr:
         """True where the value is one of ``values`` (a null value gives null)."""
         if isinstance(values, (str, bytes)):
             raise QueryError("isin() takes a list of values, not a single string")
-        vals = [v.item() if hasattr(v, "item") and hasattr(v, "dtype") else v for v in values]
+        vals = [_unbox(v) for v in values]
         return IsIn(self, tuple(vals))
 
     def between(self, low: Scalar, high: Scalar) -> "Expr":
@@ -208,6 +208,11 @@ class Expr:
     def output_name(self) -> str:
         """The column name this expression gets in a result."""
         return repr(self)
+
+
+def _unbox(v: Any) -> Any:
+    """A NumPy scalar as the Python value it holds; anything else as it is."""
+    return v.item() if hasattr(v, "item") and hasattr(v, "dtype") else v
 
 
 def _wrap(v: Any) -> Expr:

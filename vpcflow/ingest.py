@@ -24,6 +24,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from types import EllipsisType
 from typing import Any, Callable, Iterable, Sequence
 
 from .convert import DEFAULT_FILE_ROWS, DEFAULT_MEMORY, CompactReport, ConvertReport, compact, convert
@@ -84,7 +85,7 @@ def ingest(
     src: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     dest: str | os.PathLike[str],
     *,
-    partition_by: str | None | type[Ellipsis] = ...,
+    partition_by: str | None | EllipsisType = ...,
     include_accounts: Iterable[str | int] | str | int | None = None,
     include_regions: Iterable[str] | str | None = None,
     start: Any = None,

@@ -204,8 +204,8 @@ class Manifest:
         for j in journals:
             path = os.path.join(self.dir, j)
             try:
-                with open(path) as f:
-                    rec = json.load(f)
+                with open(path) as fh:
+                    rec = json.load(fh)
             except (OSError, ValueError):
                 os.unlink(path)  # a journal cut short was written before anything visible was touched
                 continue

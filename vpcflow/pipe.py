@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from . import expr as E
 from .errors import QueryError
@@ -166,7 +166,8 @@ class limit(Command):  # noqa: N801
     n: int = 0
 
 
-_AGGS = {
+# the aggregate functions; count and approx_count_distinct are built by Parser.agg itself
+_AGGS: dict[str, Callable[..., E.Agg] | None] = {
     "count": None, "count_distinct": E.count_distinct, "approx_count_distinct": None, "sum": E.sum,
     "min": E.min, "max": E.max, "avg": E.avg, "mean": E.avg, "stddev": E.stddev, "stddev_pop": E.stddev_pop,
     "variance": E.variance, "corr": E.corr, "earliest": E.earliest, "latest": E.latest,
@@ -240,17 +241,17 @@ class _Parser:
                 keys = self.key_list()
             return stats(t.pos, aggs, keys)
         if word == "sort":
-            keys = []
+            order: list[tuple[E.Expr, bool]] = []
             while True:
                 e = self.expr()
                 desc = False
                 if self.is_word("asc", "desc"):
                     desc = self.next().text.lower() == "desc"
-                keys.append((e, desc))
+                order.append((e, desc))
                 if not self.is_op(","):
                     break
                 self.next()
-            return sort(t.pos, keys)
+            return sort(t.pos, order)
         if word == "limit":
             n = self.tok
             if n.kind != "number" or not isinstance(n.value, int):
@@ -312,7 +313,12 @@ class _Parser:
         else:
             if len(args) != want:
                 raise _syntax_error(self.text, t.pos, f"{fn} takes {want} argument{'s' if want > 1 else ''}")
-            a = E.count_distinct(args[0], approx=True) if fn == "approx_count_distinct" else _AGGS[fn](*args)
+            if fn == "approx_count_distinct":
+                a = E.count_distinct(args[0], approx=True)
+            else:
+                make = _AGGS[fn]
+                assert make is not None  # None only for count and approx_count_distinct, handled above
+                a = make(*args)
         if self.is_word("as"):
             self.next()
             a = a.alias(self.name("a name after 'as'"))

@@ -672,7 +672,14 @@ def read_plan(
         counts = [rows for _, rows, _ in norm]
         out += _partition_columns(partitions, counts, have, columns)
     report = ParquetReadReport(**stats, seconds=time.perf_counter() - t0, threads=nthreads)
-    return Table(out, report)  # type: ignore[arg-type]
+    return Table(out, report)
+
+
+def _read_report(table: Table) -> ParquetReadReport:
+    """The report of a table :func:`read_plan` returned."""
+    rep = table.report
+    assert isinstance(rep, ParquetReadReport)  # read_plan's tables always carry one
+    return rep
 
 
 def read_plan_selected(
@@ -718,7 +725,7 @@ def read_plan_selected(
     rest = [c for c in dict.fromkeys(columns) if c not in first]
     t1 = read_plan(files, plans, columns=first, threads=threads, addresses=addresses, partitions=partitions)
     sel = np.asarray(select(t1), dtype=np.int64)
-    report = t1.report
+    report = _read_report(t1)
     nthr = _threads(threads)
     if rest and t1.num_rows:
         # Reading the other columns row range by row range pays when it skips pages: few picked
@@ -735,7 +742,7 @@ def read_plan_selected(
             if cut:  # (uncut: whatever the plans read is handed over with the selection)
                 t1, t2 = t1.take(sel, nthr), t2.take(sel, nthr)
         first_read = (report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total)
-        report._add(t2.report)
+        report._add(_read_report(t2))
         # the same files and row groups: counted once
         report.files, report.row_groups_read, report.row_groups_skipped, report.bytes_total = first_read
         cols = list(t1.columns) + [c for c in t2.columns if c.name not in t1.column_names]
@@ -763,7 +770,7 @@ def _rows_plan(files: Sequence[ParquetFile], plans: Sequence[FilePlan], sel: np.
                     span_rg.append(g)
                     span_row.append(a)
                     span_len.append(b - a)
-    out: list[list] = [[] for _ in files]
+    out: list[list[tuple[int, list[tuple[int, int]]]]] = [[] for _ in files]
     if not len(sel) or not span_len:
         return list(out)
     offs = np.concatenate([[0], np.cumsum(span_len)]).astype(np.int64)
@@ -783,7 +790,7 @@ def _rows_plan(files: Sequence[ParquetFile], plans: Sequence[FilePlan], sel: np.
     lo_l, hi_l = lo.tolist(), hi.tolist()
     for a, b in zip(first, end):
         out[int(f_run[a])].append((int(g_run[a]), list(zip(lo_l[a:b], hi_l[a:b]))))
-    return out
+    return list(out)  # (as list[FilePlan]: a list is invariant)
 
 
 def _partition_columns(partitions: Sequence[Mapping[str, str | None]], counts: Sequence[int], have: set[str],

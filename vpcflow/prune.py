@@ -284,8 +284,10 @@ def bloom_values(e: E.Expr) -> dict[str, list]:
                 l, r = r, l
             if isinstance(l, E.Col) and isinstance(r, E.Lit) and r.value is not None:
                 out.setdefault(l.name, []).append(r.value)
-        elif isinstance(part, E.IsIn) and isinstance(_unalias(part.arg), E.Col):
-            out.setdefault(_unalias(part.arg).name, []).extend(part.values)  # type: ignore[union-attr]
+        elif isinstance(part, E.IsIn):
+            arg = _unalias(part.arg)
+            if isinstance(arg, E.Col):
+                out.setdefault(arg.name, []).extend(part.values)
     return out
 
 

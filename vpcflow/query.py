@@ -349,7 +349,8 @@ class Query:
         needed: set[str] = set()
         projected = False
         schema = self._source_columns()
-        available, defined = set(schema), set()
+        available: set[str] = set(schema)
+        defined: set[str] = set()
         for step in self._steps:
             refs = _step_columns(step)
             unknown = sorted(refs - available)
@@ -539,9 +540,9 @@ class Query:
 
     def _top(self, step: _Top, st: _State, threads: int) -> None:
         by = _strip(step.by)
-        simple = isinstance(by, E.Col) and by.name in st.table and st.table.column(by.name).type not in DICT_TYPES
-        if simple and not st.tiebreak:
-            c = st.table.column(by.name)  # type: ignore[union-attr]
+        if (isinstance(by, E.Col) and by.name in st.table and st.table.column(by.name).type not in DICT_TYPES
+                and not st.tiebreak):
+            c = st.table.column(by.name)
             idx = _exec.topk(Table([c]), 0, step.n, step.descending, st.sel)
             st.table = st.table.take(idx)
             st.sel = None
@@ -629,7 +630,7 @@ def _optimize(steps: Sequence[Any]) -> tuple:
     for i, step in enumerate(out):
         if not isinstance(step, _Aggregate) or not step.keys:
             continue
-        keys = {}
+        keys: dict[str, str] = {}  # key column -> the key's output name
         for k in step.keys:
             inner = _strip(k)
             if isinstance(inner, E.Col):
@@ -642,9 +643,9 @@ def _optimize(steps: Sequence[Any]) -> tuple:
             keep = []
             for part in conjuncts(out[f].cond):
                 inner = _strip(part)
-                if (isinstance(inner, E.IsNull) and inner.negate and isinstance(_strip(inner.arg), E.Col)
-                        and _strip(inner.arg).name in keys):  # type: ignore[union-attr]
-                    name = keys[_strip(inner.arg).name]  # type: ignore[union-attr]
+                arg = _strip(inner.arg) if isinstance(inner, E.IsNull) and inner.negate else None
+                if isinstance(arg, E.Col) and arg.name in keys:
+                    name = keys[arg.name]
                     if name not in dropped:
                         dropped.append(name)
                 else:
@@ -817,11 +818,11 @@ def _sort_order(table: Table, by: Sequence[E.Expr], descending: Sequence[bool], 
         kth = np.partition(primary, limit - 1)[limit - 1]
         cand = np.flatnonzero(primary <= kth)
         sub = table.take(cand)
-        keys = [nulls[cand], vals[cand]]
+        keys: list[np.ndarray] = [nulls[cand], vals[cand]]
         for e, d in exprs[1:]:
             keys.extend(_sort_keys(sub, e, d, threads))
         return cand[np.lexsort(keys[::-1])]
-    keys: list[np.ndarray] = []
+    keys = []
     for e, d in exprs:
         keys.extend(_sort_keys(table, e, d, threads))
     return np.lexsort(keys[::-1])

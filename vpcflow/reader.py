@@ -71,7 +71,7 @@ import time
 from typing import Any, Iterable, Mapping, Sequence, Union
 
 from . import _core as _core
-from .table import Table, table_from_core
+from .table import Table, parse_report, table_from_core
 
 __all__ = ["read_logs", "read_objects", "parse_text", "parse_payload", "expand_paths", "normalize_fields", "DEFAULT_FIELDS",
            "KNOWN_FIELDS"]
@@ -306,7 +306,7 @@ def read_objects(
         else:
             sources = [n if d is None else (n, d) for _, n, d, _ in run]
             t = _read(sources, [n for _, n, _, _ in run], fields, on_error, nthreads, chunk_size, max_bad_kept)
-            rep = t.report
+            rep = parse_report(t)
             rep.bytes_in = rep.bytes_in or sum(s for _, _, _, s in run)
         tables.append(t)
         reports.append(rep)

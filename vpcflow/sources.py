@@ -340,7 +340,7 @@ def list_objects(
         ('default', True)
     """
     sel = Selection.of(include_accounts, include_regions, start, end, slack)
-    if isinstance(src, (str, os.PathLike)):
+    if isinstance(src, (str, os.PathLike, LogObject)):  # (a LogObject is os.PathLike too: it has __fspath__)
         src = [src]
     out: list[LogObject] = []
     seen: set[str] = set()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .table import Table
+from .table import Table, parse_report
 
 __all__ = ["top_by", "summarize"]
 
@@ -59,8 +59,9 @@ def top_by(table: Table, key: str, value: str | None = None, *, n: int = 5,
 
 
 def summarize(table: Table, *, n: int = 5) -> str:
-    """A few lines a newcomer can read: size, actions, top talkers, rejected ports."""
-    rep = table.report
+    """A few lines a newcomer can read: size, actions, top talkers, rejected ports (of a table
+    parsed from logs, as :func:`vpcflow.read_logs` returns)."""
+    rep = parse_report(table)
     out = [f"read {rep.files:,} files: {table.num_rows:,} records, {rep.bad_lines:,} bad lines, "
            f"{rep.bytes_in / 1e6:,.1f} MB on disk, {rep.bytes_text / 1e6:,.1f} MB of text "
            f"in {rep.seconds:.2f} s ({rep.bytes_text / 1e6 / max(rep.seconds, 1e-9):,.0f} MB/s, "

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas
     import pyarrow
 
+    from .dataset import ScanReport
     from .pqread import ParquetReadReport
     from .query import Query
 
@@ -418,7 +419,8 @@ class Table:
         (2, 4249, ['172.31.16.139', None])
     """
 
-    def __init__(self, columns: Sequence[Column], report: "ParseReport | ParquetReadReport | None" = None) -> None:
+    def __init__(self, columns: Sequence[Column],
+                 report: "ParseReport | ParquetReadReport | ScanReport | None" = None) -> None:
         self._cols = list(columns)
         self._index = {c.name: i for i, c in enumerate(self._cols)}
         if len(self._index) != len(self._cols):
@@ -427,7 +429,10 @@ class Table:
         if len(n) > 1:
             raise ValueError(f"columns differ in length: {sorted(n)}")
         self._nrows = n.pop() if n else 0
-        self.report = report if report is not None else ParseReport(rows=self._nrows)
+        #: what made the table: a ParseReport (logs parsed), ParquetReadReport (Parquet files read)
+        #: or ScanReport (a dataset scanned)
+        self.report: ParseReport | ParquetReadReport | ScanReport = (
+            report if report is not None else ParseReport(rows=self._nrows))
 
     # -- shape and schema ------------------------------------------------
     @property
@@ -646,6 +651,16 @@ class Table:
         caption = f"vpcflow.Table: {self._nrows:,} rows × {len(self._cols)} columns"
         return (f'<table class="vpcflow-table"><caption>{e(caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def parse_report(table: Table) -> ParseReport:
+    """The :class:`ParseReport` of a table parsed from logs (what :func:`vpcflow.read_logs` and the
+    other parsers return); a TypeError for a table read from Parquet or scanned from a dataset."""
+    rep = table.report
+    if not isinstance(rep, ParseReport):
+        raise TypeError(f"the table was not parsed from logs: its report is a {type(rep).__name__}, "
+                        "not a ParseReport")
+    return rep
 
 
 def table_from_core(result: dict, names: Sequence[str], seconds: float, threads: int) -> Table:
