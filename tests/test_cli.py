@@ -80,3 +80,15 @@ def test_version(capsys):
         main(["--version"])
     assert ei.value.code == 0
     assert capsys.readouterr().out.strip() == f"vpcflow {vpcflow.__version__}"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`vpcflow query ... | head -1`: the reader leaves early; no traceback, no error line, status 141."""
+    vpcflow.synth.write_sample(tmp_path, records=20000, seed=3)
+    p = subprocess.Popen([sys.executable, "-m", "vpcflow", "query", str(tmp_path), "fields srcaddr, dstaddr, bytes",
+                          "--format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout.readline().decode().strip() == "srcaddr,dstaddr,bytes"
+    p.stdout.close()  # 20,000 rows are far more than a pipe holds: the writer meets the closed pipe
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 141 and err == ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -396,10 +397,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 bad input, 2 usage)."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
     except (ParseError, QueryError) as e:
         print(f"vpcflow: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`vpcflow query ... | head`): stop quietly, as cat and grep do,
+        # and send what is still buffered for stdout to /dev/null so the exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
     except RuntimeError as e:  # e.g. another process holds the dataset's lock
         print(f"vpcflow: error: {e}", file=sys.stderr)
         return 1
