@@ -139,6 +139,38 @@ const uint8_t *vf_dict_addrs(const vf_dict *d);
 const uint8_t *vf_dict_families(const vf_dict *d);
 
 /* ------------------------------------------------------------------ */
+/* Buffer pool                                                         */
+/* ------------------------------------------------------------------ */
+/* A thread-safe cache of large row buffers (common/pool.c): blocks given
+ * back are kept, up to `keep` bytes, oldest dropped first, and handed out
+ * again to a request of the same rounded size instead of fresh memory the
+ * kernel must zero.  Reference counted: vf_pool_new() returns one
+ * reference, the last vf_pool_unref() frees the pool and what it keeps. */
+typedef struct vf_pool vf_pool;
+typedef struct vf_pool_info {
+    size_t keep;      /* the limit, bytes */
+    size_t kept;      /* bytes held now */
+    int blocks;       /* blocks held now */
+    int64_t hits;     /* requests served from the pool */
+    int64_t misses;   /* requests (of a poolable size) that were not */
+    int64_t given;    /* blocks taken back */
+    int64_t freed;    /* blocks dropped to stay within the limit */
+} vf_pool_info;
+
+vf_pool *vf_pool_new(size_t keep);
+vf_pool *vf_pool_ref(vf_pool *p);
+void vf_pool_unref(vf_pool *p);
+/* Change the limit; what is over it is freed now (0: keep nothing). */
+void vf_pool_set_keep(vf_pool *p, size_t keep);
+/* n rows of sz bytes, as vf_malloc_rows(n, sz) allocates them (free() may
+ * free the block); p NULL: simply that.  NULL when out of memory. */
+void *vf_pool_rows(vf_pool *p, size_t n, size_t sz);
+/* Give back a block that vf_pool_rows(any pool or NULL, n, sz) returned,
+ * with the same n and sz: kept for reuse, or freed. */
+void vf_pool_give(vf_pool *p, void *block, size_t n, size_t sz);
+void vf_pool_stats(vf_pool *p, vf_pool_info *out);
+
+/* ------------------------------------------------------------------ */
 /* Tables                                                              */
 /* ------------------------------------------------------------------ */
 typedef struct vf_column {
@@ -150,6 +182,8 @@ typedef struct vf_column {
     void *values;     /* int32_t*, int64_t*, or int32_t* codes for dict types */
     uint8_t *valid;   /* ints only: NULL when no nulls */
     vf_dict *dict;    /* string/address only */
+    vf_pool *pool;    /* not NULL: values (nrows x width) and valid (nrows x 1) came from
+                         vf_pool_rows(pool, ...) and may be given back to it */
 } vf_column;
 
 /* A borrowed, read-only view of one column, for code that consumes columns

@@ -40,12 +40,14 @@ from .convert import CompactReport, ConvertReport, compact, convert  # noqa: E40
 from .sources import LogObject, list_objects  # noqa: E402
 from .ingest import IngestReport, ingest  # noqa: E402
 from . import sources  # noqa: E402
+from . import memory  # noqa: E402
+from .memory import PoolInfo, memory_pool, set_memory_pool  # noqa: E402
 
 __version__: str = _core.__version__
 
 __all__ = [
     "Agg", "CompactReport", "ConvertReport", "Dataset", "Expr", "GroupBy", "IngestReport", "LogObject", "Query",
-    "ScanReport", "compact", "ingest", "list_objects", "sources",
+    "ScanReport", "compact", "memory", "PoolInfo", "memory_pool", "set_memory_pool", "ingest", "list_objects", "sources",
     "convert", "dataset", "avg", "bin", "col", "corr", "count", "count_distinct", "earliest",
     "in_subnet", "latest", "lit", "max", "mean", "min", "names", "protocol_name", "recipes", "service_name",
     "stddev", "stddev_pop", "sum", "variance", "when",

@@ -23,6 +23,7 @@ from typing import Sequence
 
 from . import __version__
 from .errors import ParseError, QueryError
+from .memory import parse_bytes
 from .reader import DEFAULT_FIELDS, expand_paths, read_logs
 from .summary import summarize
 from .table import Table, parse_report
@@ -179,7 +180,7 @@ def _source(path: str, memory_limit: str | None = None):
     if any(is_parquet(f) for f, _ in find_parquet_files(path)):
         if memory_limit is None:
             return dataset(path)
-        return dataset(path, memory_limit=_bytes(memory_limit))
+        return dataset(path, memory_limit=parse_bytes(memory_limit))
     return read_logs(path)
 
 
@@ -188,7 +189,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
     by = None if args.partition_by == "none" else args.partition_by
     rep = convert(args.paths, args.dest, partition_by=by, compression=args.compression,
-                  compression_level=args.level, threads=args.threads, memory_limit=_bytes(args.memory_limit),
+                  compression_level=args.level, threads=args.threads, memory_limit=parse_bytes(args.memory_limit),
                   row_group_size=args.row_group_size, fields=args.fields, on_error=args.on_error, force=args.force,
                   progress=False if args.quiet else None, compact_after=not args.no_compact,
                   int_encoding=args.int_encoding, **_selection(args))
@@ -206,7 +207,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
     by = ... if args.partition_by is None else None if args.partition_by == "none" else args.partition_by
     rep = ingest(args.paths, args.dest, partition_by=by, compression=args.compression, threads=args.threads,
-                 memory_limit=_bytes(args.memory_limit), fields=args.fields, on_error=args.on_error,
+                 memory_limit=parse_bytes(args.memory_limit), fields=args.fields, on_error=args.on_error,
                  watch=args.watch, progress=False, on_pass=None if args.watch is None or args.quiet else _log,
                  **_selection(args))
     print(rep)
@@ -266,16 +267,6 @@ def _print_report(src, n: int, fmt: str, threads: int | None) -> None:
 def _cmd_report(args: argparse.Namespace) -> int:
     _print_report(_source(args.data, args.memory_limit), args.n, args.format, args.threads)
     return 0
-
-
-def _bytes(text: str) -> int:
-    """'1G', '512M', '1073741824' -> bytes."""
-    t = text.strip().upper().rstrip("B").rstrip("I")
-    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(t[-1:], 1)
-    try:
-        return int(float(t[:-1] if t[-1:] in "KMGT" else t) * mult)
-    except ValueError:
-        raise ValueError(f"bad size {text!r}: use bytes or K, M, G (1G, 512M)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

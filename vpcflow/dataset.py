@@ -44,6 +44,7 @@ import numpy as np
 from . import expr as E
 from .errors import QueryError
 from .manifest import DIRNAME, Manifest
+from .memory import machine_memory
 from .pqread import (DEFAULT_ADDRESS_COLUMNS, ParquetFile, _hive, _open, _read_report, find_parquet_files,
                      read_plan, read_plan_selected)
 from .prune import ColumnStats, RowRanges, StatsFn, conjuncts, int_bound_test, may_match, outcomes
@@ -57,11 +58,7 @@ _PARTITION_KEYS = ("year", "month", "day", "hour")
 
 def _default_query_memory() -> int:
     """A quarter of the machine's memory, at least 1 GiB (DuckDB's default limit is 80% of it)."""
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        total = 0
-    return max(1 << 30, total // 4)
+    return max(1 << 30, machine_memory() // 4)
 
 
 #: a query's scan budget unless the dataset or the query says otherwise

@@ -38,6 +38,7 @@ void vf_copy_text(char *dst, size_t cap, const char *s, size_t n);
 void *vf_malloc_n(size_t n, size_t sz);
 void *vf_calloc_n(size_t n, size_t sz);
 void *vf_realloc_n(void *p, size_t n, size_t sz);
+#define VF_HUGE_PAGE ((size_t)2 << 20)
 /* vf_malloc_n for a large array of rows, an output (freed with free(): NumPy
  * adopts it) or scratch.  From 2 MiB up it is aligned to 2 MiB and marked for
  * transparent huge pages: a fresh array is otherwise touched one 4 KiB page

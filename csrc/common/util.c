@@ -81,7 +81,6 @@ void *vf_malloc_n(size_t n, size_t sz) {
     return malloc(n && sz ? n * sz : 1);
 }
 
-#define VF_HUGE_PAGE ((size_t)2 << 20)
 void *vf_malloc_rows(size_t n, size_t sz) {
     if (sz && n > SIZE_MAX / 2 / sz) return NULL;
     size_t bytes = n * sz;

@@ -71,6 +71,7 @@ typedef struct plan {
     int64_t nrows;
     unit *units;         /* [rg_sel * ncols + col] */
     bool check_crc;
+    vf_pool *pool;       /* where the output arrays come from (NULL: malloc) */
     pq_scratch scratch[VF_MAX_THREADS];
     atomic_bool failed;
     pthread_mutex_t lock;
@@ -81,8 +82,8 @@ typedef struct plan {
 
 static void plan_free(plan *p) {
     for (int c = 0; c < p->ncols; c++) {
-        free(p->cols[c].values);
-        free(p->cols[c].valid);
+        vf_pool_give(p->pool, p->cols[c].values, (size_t)p->nrows, vf_type_width(p->cols[c].type));
+        vf_pool_give(p->pool, p->cols[c].valid, (size_t)p->nrows, 1);
         vf_dict_free(p->cols[c].dict);
     }
     if (p->units)
@@ -251,8 +252,8 @@ static vf_status plan_alloc(plan *p, vf_error *err) {
     if (!p->units) return vf_fail(err, VF_ENOMEM, "out of memory");
     for (int c = 0; c < p->ncols; c++) {
         out_col *oc = &p->cols[c];
-        oc->values = vf_malloc_rows((size_t)p->nrows, vf_type_width(oc->type));
-        if (oc->nullable && !vf_type_is_dict(oc->type)) oc->valid = vf_malloc_rows((size_t)p->nrows, 1);
+        oc->values = vf_pool_rows(p->pool, (size_t)p->nrows, vf_type_width(oc->type));
+        if (oc->nullable && !vf_type_is_dict(oc->type)) oc->valid = vf_pool_rows(p->pool, (size_t)p->nrows, 1);
         if (!oc->values || (oc->nullable && !vf_type_is_dict(oc->type) && !oc->valid))
             return vf_fail(err, VF_ENOMEM, "out of memory for %lld rows of column '%s'", (long long)p->nrows, oc->name);
     }
@@ -429,7 +430,7 @@ static void finish_column(void *ctx, size_t c, int worker) {
     }
     oc->nulls = count_nulls(p, (int)c);
     if (oc->nulls == 0) {
-        free(oc->valid);
+        vf_pool_give(p->pool, oc->valid, (size_t)p->nrows, 1);
         oc->valid = NULL;
     }
 }
@@ -455,6 +456,7 @@ static vf_status make_table(plan *p, vf_table **out, vf_error *err) {
         col->values = oc->values;
         col->valid = oc->valid;
         col->dict = oc->dict;
+        col->pool = p->pool;
         oc->values = oc->valid = NULL;
         oc->dict = NULL;
         if (!col->name || (oc->logical && !col->logical)) {
@@ -498,6 +500,7 @@ vf_status pq_read(const pq_file_req *req, size_t nreq, const pq_read_opts *o, vf
     p->req = req;
     p->nreq = nreq;
     p->check_crc = o->check_crc;
+    p->pool = o->pool;
     atomic_init(&p->failed, false);
     vf_status st = plan_columns(p, o, err);
     if (st == VF_OK) st = plan_types(p, err);

@@ -168,6 +168,7 @@ typedef struct pq_read_opts {
     size_t naddr;
     int threads;             /* <= 0: 1 */
     bool check_crc;          /* verify page CRCs where the writer stored them */
+    vf_pool *pool;           /* output arrays from this pool (borrowed; NULL: malloc) */
 } pq_read_opts;
 
 void pq_read_opts_init(pq_read_opts *o);

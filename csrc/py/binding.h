@@ -39,6 +39,7 @@ typedef enum vfpy_errkind {
 
 typedef struct vfpy_state {
     PyObject *errors[VFPY_NKINDS]; /* registered by vpcflow/__init__.py */
+    vf_pool *pool;                 /* the readers' output arrays come from here and go back when NumPy frees them */
 } vfpy_state;
 
 vfpy_state *vfpy_get_state(PyObject *module);
@@ -60,6 +61,9 @@ int vfpy_npy_type(vf_type t);
  * the array dies.  Takes ownership even on failure; buf may be NULL when
  * n == 0. */
 PyObject *vfpy_own_array(void *buf, npy_intp n, int typenum);
+/* vfpy_own_array() for a block from vf_pool_rows(pool, n, sz): given back
+ * to the pool when the array dies (pool NULL: freed). */
+PyObject *vfpy_own_rows(vf_pool *pool, void *buf, npy_intp n, int typenum, size_t sz);
 /* A 1-D array holding a copy of n elements of src. */
 PyObject *vfpy_copy_array(const void *src, npy_intp n, int typenum);
 

@@ -81,6 +81,33 @@ int vfpy_npy_type(vf_type t) {
 
 static void capsule_free(PyObject *cap) { free(PyCapsule_GetPointer(cap, "vpcflow.buffer")); }
 
+/* A pooled block's way back: the pool (a reference) and the request it answered. */
+typedef struct pooled {
+    vf_pool *pool;
+    size_t n, sz;
+} pooled;
+
+static void capsule_give(PyObject *cap) {
+    pooled *b = PyCapsule_GetContext(cap);
+    vf_pool_give(b->pool, PyCapsule_GetPointer(cap, "vpcflow.buffer"), b->n, b->sz);
+    vf_pool_unref(b->pool);
+    free(b);
+}
+
+/* The array over buf whose base is cap (which owns buf); steals cap. */
+static PyObject *array_on(PyObject *cap, void *buf, npy_intp n, int typenum) {
+    PyObject *arr = PyArray_SimpleNewFromData(1, &n, typenum, buf);
+    if (!arr) {
+        Py_DECREF(cap);
+        return NULL;
+    }
+    if (PyArray_SetBaseObject((PyArrayObject *)arr, cap) < 0) { /* steals cap even when it fails */
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 PyObject *vfpy_own_array(void *buf, npy_intp n, int typenum) {
     if (!buf) {
         buf = malloc(1);
@@ -91,16 +118,24 @@ PyObject *vfpy_own_array(void *buf, npy_intp n, int typenum) {
         free(buf);
         return NULL;
     }
-    PyObject *arr = PyArray_SimpleNewFromData(1, &n, typenum, buf);
-    if (!arr) {
-        Py_DECREF(cap);
-        return NULL;
+    return array_on(cap, buf, n, typenum);
+}
+
+PyObject *vfpy_own_rows(vf_pool *pool, void *buf, npy_intp n, int typenum, size_t sz) {
+    if (!pool || !buf) return vfpy_own_array(buf, n, typenum);
+    pooled *b = malloc(sizeof *b);
+    PyObject *cap = b ? PyCapsule_New(buf, "vpcflow.buffer", capsule_give) : NULL;
+    if (!cap || PyCapsule_SetContext(cap, b) < 0) {
+        if (cap) { /* no context yet: its destructor must not run */
+            PyCapsule_SetDestructor(cap, NULL);
+            Py_DECREF(cap);
+        }
+        free(b);
+        free(buf);
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
     }
-    if (PyArray_SetBaseObject((PyArrayObject *)arr, cap) < 0) {
-        Py_DECREF(arr);
-        return NULL;
-    }
-    return arr;
+    *b = (pooled){vf_pool_ref(pool), (size_t)n, sz};
+    return array_on(cap, buf, n, typenum);
 }
 
 PyObject *vfpy_copy_array(const void *src, npy_intp n, int typenum) {
@@ -137,11 +172,11 @@ PyObject *vfpy_table_to_py(vf_table *t) {
     if (!cols) return NULL;
     for (int i = 0; i < t->ncols; i++) {
         vf_column *c = &t->cols[i];
-        PyObject *vals = vfpy_own_array(c->values, (npy_intp)t->nrows, vfpy_npy_type(c->type));
+        PyObject *vals = vfpy_own_rows(c->pool, c->values, (npy_intp)t->nrows, vfpy_npy_type(c->type), vf_type_width(c->type));
         c->values = NULL;
         PyObject *valid;
         if (c->valid) {
-            valid = vfpy_own_array(c->valid, (npy_intp)t->nrows, NPY_BOOL);
+            valid = vfpy_own_rows(c->pool, c->valid, (npy_intp)t->nrows, NPY_BOOL, 1);
             c->valid = NULL;
         } else {
             valid = Py_NewRef(Py_None);
@@ -364,8 +399,32 @@ void vfpy_colviews_release(vfpy_colviews *v) {
 /* ------------------------------------------------------------------ */
 /* the module                                                          */
 /* ------------------------------------------------------------------ */
+/* ------------------------------------------------------------------ */
+/* the buffer pool                                                     */
+/* ------------------------------------------------------------------ */
+static PyObject *pool_info(PyObject *m, PyObject *Py_UNUSED(arg)) {
+    vf_pool_info i;
+    vf_pool_stats(vfpy_get_state(m)->pool, &i);
+    return Py_BuildValue("{s:n,s:n,s:i,s:L,s:L,s:L,s:L}", "keep", (Py_ssize_t)i.keep, "kept", (Py_ssize_t)i.kept,
+                         "blocks", i.blocks, "hits", (long long)i.hits, "misses", (long long)i.misses, "given",
+                         (long long)i.given, "freed", (long long)i.freed);
+}
+
+static PyObject *pool_set_keep(PyObject *m, PyObject *arg) {
+    Py_ssize_t keep = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+    if (keep == -1 && PyErr_Occurred()) return NULL;
+    if (keep < 0) return PyErr_Format(PyExc_ValueError, "the pool's limit must be at least 0, not %zd", keep);
+    vf_pool *p = vfpy_get_state(m)->pool;
+    Py_BEGIN_ALLOW_THREADS
+    vf_pool_set_keep(p, (size_t)keep);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"_set_errors", set_errors, METH_VARARGS, "_set_errors(ParseError, ParquetError, QueryError): register the classes"},
+    {"pool_info", pool_info, METH_NOARGS, "pool_info() -> dict: the buffer pool's limit, what it holds, its hits and misses"},
+    {"pool_set_keep", pool_set_keep, METH_O, "pool_set_keep(bytes): the most the pool keeps; what is over is freed now"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -382,10 +441,22 @@ static int m_clear(PyObject *m) {
     return 0;
 }
 
-static void m_free(void *m) { m_clear((PyObject *)m); }
+static void m_free(void *m) {
+    m_clear((PyObject *)m);
+    vfpy_state *s = vfpy_get_state((PyObject *)m);
+    if (s) {
+        vf_pool_unref(s->pool); /* arrays still alive hold their own references */
+        s->pool = NULL;
+    }
+}
 
 static int m_exec(PyObject *m) {
     if (PyArray_ImportNumPyAPI() < 0) return -1;
+    /* the pool starts empty and keeps nothing until vpcflow/__init__.py sets its limit */
+    if (!(vfpy_get_state(m)->pool = vf_pool_new(0))) {
+        PyErr_NoMemory();
+        return -1;
+    }
     if (PyModule_AddStringConstant(m, "__version__", VF_VERSION_STRING) < 0) return -1;
     for (size_t i = 0; i < sizeof method_tables / sizeof method_tables[0]; i++)
         if (PyModule_AddFunctions(m, method_tables[i]) < 0) return -1;

@@ -674,6 +674,7 @@ static PyObject *py_pq_read(PyObject *m, PyObject *args, PyObject *kw) {
     o.naddr = a.naddr;
     o.threads = threads;
     o.check_crc = check_crc != 0;
+    o.pool = vfpy_get_state(m)->pool;
     vf_table *t = NULL;
     pq_read_stats s;
     vf_error err;
