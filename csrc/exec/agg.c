@@ -146,12 +146,32 @@ static inline void pset_add(pset *s, uint32_t g, uint64_t v) {
     s->n++;
 }
 
+/* Slot arrays of 4 MiB and more come from mmap, backed by huge pages where
+ * the kernel allows: a table of millions of groups is touched at random,
+ * and 4 KiB pages would cost a fault and a TLB miss for nearly every one.
+ * They are written once up front: a probe reads a slot before writing it,
+ * and a page first read maps the shared zero page, whose replacement on
+ * the write then flushes the TLBs of every CPU running this process. */
+#define BIG_SLOTS ((size_t)4 << 20)
+
 static void pvec_free(pvec *v);
 static void *big_alloc(size_t bytes);
 static void big_free(void *p, size_t bytes);
 
-static bool pvec_reserve(pvec *v, size_t need) {
+/* Room for `need` pairs.  The first time, when `most` (every row the
+ * aggregation sees) is a big mapping, reserve that: a mapping costs only
+ * the pages written, so the vector never grows by copying (doubling wrote
+ * every pair about twice, each time into fresh pages). */
+static bool pvec_reserve(pvec *v, size_t need, size_t most) {
     if (need <= v->cap) return true;
+    if (!v->cap && most >= need && most <= SIZE_MAX / sizeof(pent) && most * sizeof(pent) >= BIG_SLOTS) {
+        pent *e = big_alloc(most * sizeof *e);
+        if (e) {
+            v->e = e;
+            v->cap = most;
+            return true;
+        } /* else grow by doubling, as for small inputs */
+    }
     size_t cap = v->cap ? 2 * v->cap : 4096;
     while (cap < need) cap *= 2;
     if (cap > SIZE_MAX / sizeof(pent)) return false;
@@ -175,14 +195,6 @@ static void pvec_free(pvec *v) {
 /* ================================================================== */
 static inline size_t slot_of(const gtab *t, uint64_t h) { return t->low ? h & (t->scap - 1) : h >> t->sshift; }
 
-/* Slot arrays of 4 MiB and more come from mmap, backed by huge pages where
- * the kernel allows: a table of millions of groups is touched at random,
- * and 4 KiB pages would cost a fault and a TLB miss for nearly every one.
- * They are written once up front: a probe reads a slot before writing it,
- * and a page first read maps the shared zero page, whose replacement on
- * the write then flushes the TLBs of every CPU running this process. */
-#define BIG_SLOTS ((size_t)4 << 20)
-
 static hslot *slots_alloc(size_t n) {
     size_t bytes = n * sizeof(hslot);
 #if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
@@ -194,7 +206,7 @@ static hslot *slots_alloc(size_t n) {
         return p;
     }
 #endif
-    hslot *p = vf_malloc_n(n, sizeof(hslot));
+    hslot *p = vf_malloc_rows(n, sizeof(hslot));
     if (p) memset(p, 0, n * sizeof(hslot));
     return p;
 }
@@ -498,7 +510,7 @@ static void agg_morsel(gplan *g, gwork *w, int64_t base, int n) {
         agg_inputs(g, A, w, base, n, any, &in);
         if (A->dset >= 0) {
             pvec *v = &t->dp[A->dset];
-            if (!pvec_reserve(v, v->n + (size_t)n)) {
+            if (!pvec_reserve(v, v->n + (size_t)n, (size_t)g->n)) {
                 w->oom = true;
                 return;
             }
@@ -957,7 +969,7 @@ static void ddedup_task(void *ctx, size_t q, int worker) {
     while (cap < need * 2) cap *= 2;
     if (cap > s->cap) {
         free(s->e);
-        *s = (pset){vf_malloc_n(cap, sizeof(pent)), cap, 0};
+        *s = (pset){vf_malloc_rows(cap, sizeof(pent)), cap, 0}; /* huge pages: one fault per 2 MiB */
         if (!s->e) {
             s->cap = 0;
             c->oom = true;
