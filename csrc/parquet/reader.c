@@ -5,7 +5,8 @@
  * The plan: the output columns (by name, their type taken from the first
  * file that has them and checked against the others), the selected row
  * groups in request order, each with its first output row.  The output
- * arrays are allocated once at their final size; the work units, one per
+ * arrays are allocated once at their final size (from the caller's buffer
+ * pool when it gives one: vf.h, vf_pool); the work units, one per
  * (row group, column), decode straight into their slice of them on
  * `threads` threads, each thread with its own decompression contexts and
  * scratch buffers.  Memory is therefore the output plus a few pages per

@@ -5,7 +5,8 @@
  * Core errors (vf_status + vf_error) become Python exceptions in one
  * place, vfpy_raise().  Column buffers allocated by the core are handed to
  * NumPy without copying: each array's base is a capsule that frees the
- * buffer.
+ * buffer, or gives it back to the module's buffer pool (vf_pool) when the
+ * reader took it from there.
  */
 #define VFPY_IMPORT_ARRAY
 #include "binding.h"
@@ -172,7 +173,8 @@ PyObject *vfpy_table_to_py(vf_table *t) {
     if (!cols) return NULL;
     for (int i = 0; i < t->ncols; i++) {
         vf_column *c = &t->cols[i];
-        PyObject *vals = vfpy_own_rows(c->pool, c->values, (npy_intp)t->nrows, vfpy_npy_type(c->type), vf_type_width(c->type));
+        PyObject *vals = vfpy_own_rows(c->pool, c->values, (npy_intp)t->nrows, vfpy_npy_type(c->type),
+                                       vf_type_width(c->type));
         c->values = NULL;
         PyObject *valid;
         if (c->valid) {
@@ -397,9 +399,6 @@ void vfpy_colviews_release(vfpy_colviews *v) {
 }
 
 /* ------------------------------------------------------------------ */
-/* the module                                                          */
-/* ------------------------------------------------------------------ */
-/* ------------------------------------------------------------------ */
 /* the buffer pool                                                     */
 /* ------------------------------------------------------------------ */
 static PyObject *pool_info(PyObject *m, PyObject *Py_UNUSED(arg)) {
@@ -421,6 +420,9 @@ static PyObject *pool_set_keep(PyObject *m, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------------ */
+/* the module                                                          */
+/* ------------------------------------------------------------------ */
 static PyMethodDef module_methods[] = {
     {"_set_errors", set_errors, METH_VARARGS, "_set_errors(ParseError, ParquetError, QueryError): register the classes"},
     {"pool_info", pool_info, METH_NOARGS, "pool_info() -> dict: the buffer pool's limit, what it holds, its hits and misses"},
