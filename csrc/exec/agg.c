@@ -102,6 +102,7 @@ typedef struct gwork {
 } gwork;
 
 typedef struct gplan {
+    vf_pool *pool;           /* large buffers come from and go back to it (NULL: malloc/free) */
     const vf_colview *cols;
     const int64_t *sel;
     int64_t n;
@@ -154,18 +155,16 @@ static inline void pset_add(pset *s, uint32_t g, uint64_t v) {
  * the write then flushes the TLBs of every CPU running this process. */
 #define BIG_SLOTS ((size_t)4 << 20)
 
-static void pvec_free(pvec *v);
-static void *big_alloc(size_t bytes);
-static void big_free(void *p, size_t bytes);
+static void pvec_free(vf_pool *pool, pvec *v);
 
 /* Room for `need` pairs.  The first time, when `most` (every row the
  * aggregation sees) is a big mapping, reserve that: a mapping costs only
  * the pages written, so the vector never grows by copying (doubling wrote
  * every pair about twice, each time into fresh pages). */
-static bool pvec_reserve(pvec *v, size_t need, size_t most) {
+static bool pvec_reserve(vf_pool *pool, pvec *v, size_t need, size_t most) {
     if (need <= v->cap) return true;
     if (!v->cap && most >= need && most <= SIZE_MAX / sizeof(pent) && most * sizeof(pent) >= BIG_SLOTS) {
-        pent *e = big_alloc(most * sizeof *e);
+        pent *e = vf_pool_rows(pool, most, sizeof *e);
         if (e) {
             v->e = e;
             v->cap = most;
@@ -175,17 +174,17 @@ static bool pvec_reserve(pvec *v, size_t need, size_t most) {
     size_t cap = v->cap ? 2 * v->cap : 4096;
     while (cap < need) cap *= 2;
     if (cap > SIZE_MAX / sizeof(pent)) return false;
-    pent *e = big_alloc(cap * sizeof *e);
+    pent *e = vf_pool_rows(pool, cap, sizeof *e);
     if (!e) return false;
     if (v->n) memcpy(e, v->e, v->n * sizeof *e);
-    pvec_free(v);
+    pvec_free(pool, v);
     v->e = e;
     v->cap = cap;
     return true;
 }
 
-static void pvec_free(pvec *v) {
-    big_free(v->e, v->cap * sizeof(pent));
+static void pvec_free(vf_pool *pool, pvec *v) {
+    vf_pool_give(pool, v->e, v->cap, sizeof(pent));
     v->e = NULL;
     v->cap = 0;
 }
@@ -195,54 +194,11 @@ static void pvec_free(pvec *v) {
 /* ================================================================== */
 static inline size_t slot_of(const gtab *t, uint64_t h) { return t->low ? h & (t->scap - 1) : h >> t->sshift; }
 
-static hslot *slots_alloc(size_t n) {
-    size_t bytes = n * sizeof(hslot);
-#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
-    if (bytes >= BIG_SLOTS) {
-        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return NULL;
-        madvise(p, bytes, MADV_HUGEPAGE);
-        memset(p, 0, bytes);
-        return p;
-    }
-#endif
-    hslot *p = vf_malloc_rows(n, sizeof(hslot));
+/* Slot arrays start empty: written once up front (see BIG_SLOTS). */
+static hslot *slots_alloc(vf_pool *pool, size_t n) {
+    hslot *p = vf_pool_rows(pool, n, sizeof(hslot));
     if (p) memset(p, 0, n * sizeof(hslot));
     return p;
-}
-
-static void slots_free(hslot *p, size_t n) {
-#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
-    if (p && n * sizeof(hslot) >= BIG_SLOTS) {
-        munmap(p, n * sizeof(hslot));
-        return;
-    }
-#endif
-    free(p);
-}
-
-/* Large pair buffers (COUNT_DISTINCT) the same way: a buffer of tens of MiB
- * from malloc is a fresh mmap each call, faulted in 4 KiB at a time. */
-static void *big_alloc(size_t bytes) {
-#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
-    if (bytes >= BIG_SLOTS) {
-        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return NULL;
-        madvise(p, bytes, MADV_HUGEPAGE);
-        return p;
-    }
-#endif
-    return malloc(bytes ? bytes : 1);
-}
-
-static void big_free(void *p, size_t bytes) {
-#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
-    if (p && bytes >= BIG_SLOTS) {
-        munmap(p, bytes);
-        return;
-    }
-#endif
-    free(p);
 }
 
 static void gtab_free(const gplan *g, gtab *t) {
@@ -250,12 +206,12 @@ static void gtab_free(const gplan *g, gtab *t) {
         vf_agg_free(&g->agg[a], t->st[a], t->ng);
         free(t->st[a]);
     }
-    for (int d = 0; t->dp && d < g->ndist; d++) pvec_free(&t->dp[d]);
+    for (int d = 0; t->dp && d < g->ndist; d++) pvec_free(g->pool, &t->dp[d]);
     free(t->st);
     free(t->dp);
     free(t->rows);
     free(t->keys);
-    slots_free(t->slot, t->scap);
+    vf_pool_give(g->pool, t->slot, t->scap, sizeof(hslot));
     memset(t, 0, sizeof *t);
 }
 
@@ -317,7 +273,7 @@ static bool ht_reserve(const gplan *g, gtab *t, size_t need) {
     int bits = 0;
     while (cap < need * 2) cap *= 2;
     while (((size_t)1 << bits) < cap) bits++;
-    hslot *slot = slots_alloc(cap), *old = t->slot;
+    hslot *slot = slots_alloc(g->pool, cap), *old = t->slot;
     if (!slot) return false;
     size_t oldcap = t->scap;
     t->slot = slot;
@@ -333,7 +289,7 @@ static bool ht_reserve(const gplan *g, gtab *t, size_t need) {
         while (slot[s].g) s = (s + 1) & (cap - 1);
         slot[s] = old[i];
     }
-    slots_free(old, oldcap);
+    vf_pool_give(g->pool, old, oldcap, sizeof(hslot));
     return true;
 }
 
@@ -510,7 +466,7 @@ static void agg_morsel(gplan *g, gwork *w, int64_t base, int n) {
         agg_inputs(g, A, w, base, n, any, &in);
         if (A->dset >= 0) {
             pvec *v = &t->dp[A->dset];
-            if (!pvec_reserve(v, v->n + (size_t)n, (size_t)g->n)) {
+            if (!pvec_reserve(g->pool, v, v->n + (size_t)n, (size_t)g->n)) {
                 w->oom = true;
                 return;
             }
@@ -968,8 +924,8 @@ static void ddedup_task(void *ctx, size_t q, int worker) {
     size_t need = hi - lo, cap = 64;
     while (cap < need * 2) cap *= 2;
     if (cap > s->cap) {
-        free(s->e);
-        *s = (pset){vf_malloc_rows(cap, sizeof(pent)), cap, 0}; /* huge pages: one fault per 2 MiB */
+        vf_pool_give(g->pool, s->e, s->cap, sizeof(pent));
+        *s = (pset){vf_pool_rows(g->pool, cap, sizeof(pent)), cap, 0}; /* huge pages: one fault per 2 MiB */
         if (!s->e) {
             s->cap = 0;
             c->oom = true;
@@ -1007,9 +963,9 @@ static vf_status count_distinct(gplan *g, vf_error *err) {
         free(c.off);
         c.off = calloc(c.nq * (size_t)g->ntabs, sizeof *c.off);
         g->dcnt[c.d] = calloc(rows ? rows : 1, sizeof(int64_t));
-        c.buf = total <= SIZE_MAX / sizeof *c.buf ? big_alloc(total * sizeof *c.buf) : NULL;
+        c.buf = vf_pool_rows(g->pool, total, sizeof *c.buf);
         if (!g->dcnt[c.d] || !c.buf || !c.off) {
-            big_free(c.buf, total * sizeof *c.buf);
+            vf_pool_give(g->pool, c.buf, total, sizeof *c.buf);
             st = vf_fail(err, VF_ENOMEM, "out of memory");
             break;
         }
@@ -1024,24 +980,24 @@ static vf_status count_distinct(gplan *g, vf_error *err) {
             }
         vf_parallel_for((size_t)g->ntabs, g->workers, dscatter_task, &c);
         vf_parallel_for(c.nq, g->workers, ddedup_task, &c);
-        big_free(c.buf, total * sizeof *c.buf);
+        vf_pool_give(g->pool, c.buf, total, sizeof *c.buf);
         if (c.oom) st = vf_fail(err, VF_ENOMEM, "out of memory");
         /* the tables' pairs are no longer needed */
         for (int t = 0; t < g->ntabs; t++) {
-            pvec_free(&g->tabs[t]->dp[c.d]);
+            pvec_free(g->pool, &g->tabs[t]->dp[c.d]);
             g->tabs[t]->dp[c.d] = (pvec){NULL, 0, 0};
         }
     }
     free(c.off);
-    for (int w = 0; w < g->workers; w++) free(c.set[w].e);
+    for (int w = 0; w < g->workers; w++) vf_pool_give(g->pool, c.set[w].e, c.set[w].cap, sizeof(pent));
     free(c.set);
     return st;
 }
 
-static vf_status alloc_col(vf_outcol *o, vf_type t, size_t n, bool nullable) {
+static vf_status alloc_col(vf_pool *pool, vf_outcol *o, vf_type t, size_t n, bool nullable) {
     o->type = t;
-    o->values = vf_malloc_n(n, vf_type_width(t));
-    o->valid = nullable ? vf_malloc_n(n, 1) : NULL;
+    o->values = vf_pool_rows(pool, n, vf_type_width(t));
+    o->valid = nullable ? vf_pool_rows(pool, n, 1) : NULL;
     return o->values && (o->valid || !nullable) ? VF_OK : VF_ENOMEM;
 }
 
@@ -1113,9 +1069,9 @@ static vf_status output(gplan *g, vf_error *err) {
     g->overflow = calloc((size_t)g->nfin, sizeof *g->overflow);
     if (!g->nulls || !g->overflow) return vf_fail(err, VF_ENOMEM, "out of memory");
     for (int k = 0; k < g->nkeys && st == VF_OK; k++)
-        st = alloc_col(&o->keys[k], g->key[k].c->type, total, g->key[k].form != K_CODE);
+        st = alloc_col(g->pool, &o->keys[k], g->key[k].c->type, total, g->key[k].form != K_CODE);
     for (int a = 0; a < g->naggs && st == VF_OK; a++)
-        st = alloc_col(&o->aggs[a], g->agg[a].otype, total, vf_agg_nullable(&g->agg[a]));
+        st = alloc_col(g->pool, &o->aggs[a], g->agg[a].otype, total, vf_agg_nullable(&g->agg[a]));
     if (st != VF_OK) return vf_fail(err, st, "out of memory");
     vf_parallel_for((size_t)g->nfin, g->workers, output_task, g);
     for (int f = 0; f < g->nfin; f++)
@@ -1230,6 +1186,7 @@ vf_status vf_group_agg_ex(const vf_colview *cols, int ncols, int64_t nrows, cons
     if (st == VF_OK) st = start_workers(&g, err); /* the stats pass needs the scratch; W is set below */
     if (st == VF_OK) st = plan_keys(&g, keys, err, ncols);
     if (st == VF_OK) st = plan_strategy(&g, opts ? opts->strategy : 0, err);
+    g.pool = opts ? opts->pool : NULL;
     if (st == VF_OK && g.W > 1) { /* MULTI needs wider key scratch */
         for (int w = 0; w < g.workers; w++) free(g.work[w].gid);
         free(g.work);

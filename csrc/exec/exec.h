@@ -154,6 +154,9 @@ typedef struct vf_group_opts {
     int strategy;       /* VF_GS_AUTO, or force one (tests): VF_EARG when the keys do not allow it
                            (DIRECT needs small domains, PACKED keys of at most 64 bits); without
                            keys DIRECT is always used */
+    vf_pool *pool;      /* the large buffers (hash tables, distinct pairs, the output columns) come
+                           from this pool and the scratch goes back to it (borrowed; NULL: malloc).
+                           The output columns are vf_pool_rows(pool, ngroups, width) blocks */
 } vf_group_opts;
 
 void vf_groups_free(vf_groups *g);

@@ -182,7 +182,7 @@ static void check_groups(rd *r, const vf_colview *cols, int ncols, int64_t nrows
         for (int t = 1; t <= 2; t++) {
             vf_groups *g = NULL;
             vf_error err;
-            vf_group_opts o = {s};
+            vf_group_opts o = {.strategy = s};
             vf_status st = vf_group_agg_ex(cols, ncols, nrows, sel, nsel, keys, nkeys, aggs, naggs, t, &o, &g, &err);
             if (st != VF_OK) {
                 if (st != VF_EARG) FAIL("group_agg failed with %d: %s", st, err.msg);

@@ -309,12 +309,13 @@ static int parse_agg(PyObject *t, vf_aggspec *a, Py_ssize_t j) {
 }
 
 /* a list of (values, valid or None) */
-static PyObject *outcols_to_py(vf_outcol *o, int n, int64_t rows) {
+static PyObject *outcols_to_py(vf_pool *pool, vf_outcol *o, int n, int64_t rows) {
     PyObject *list = PyList_New(n);
     for (int i = 0; list && i < n; i++) {
-        PyObject *v = vfpy_own_array(o[i].values, (npy_intp)rows, vfpy_npy_type(o[i].type));
+        PyObject *v = vfpy_own_rows(pool, o[i].values, (npy_intp)rows, vfpy_npy_type(o[i].type),
+                                    vf_type_width(o[i].type));
         o[i].values = NULL;
-        PyObject *ok = o[i].valid ? vfpy_own_array(o[i].valid, (npy_intp)rows, NPY_BOOL) : Py_NewRef(Py_None);
+        PyObject *ok = o[i].valid ? vfpy_own_rows(pool, o[i].valid, (npy_intp)rows, NPY_BOOL, 1) : Py_NewRef(Py_None);
         o[i].valid = NULL;
         PyObject *t = v && ok ? PyTuple_Pack(2, v, ok) : NULL;
         Py_XDECREF(v);
@@ -332,10 +333,11 @@ static PyObject *py_group_agg(PyObject *m, PyObject *args, PyObject *kw) {
     const char *strategy = "auto";
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|Ois", kwlist, &cols, &keyso, &aggso, &selo, &threads, &strategy))
         return NULL;
-    vf_group_opts opts = {-1};
+    vf_group_opts opts = {.strategy = -1};
     for (int i = 0; i < 4; i++)
         if (strcmp(strategy, strategy_names[i]) == 0) opts.strategy = i;
     if (opts.strategy < 0) return PyErr_Format(PyExc_ValueError, "unknown strategy '%s'", strategy);
+    opts.pool = vfpy_get_state(m)->pool;
     vfpy_colviews cv;
     if (vfpy_colviews_parse(cols, &cv) < 0) return NULL;
     PyObject *res = NULL, *keep = PyList_New(0);
@@ -370,7 +372,8 @@ static PyObject *py_group_agg(PyObject *m, PyObject *args, PyObject *kw) {
         vfpy_raise(m, VFPY_QUERY, st, &err);
         goto out;
     }
-    PyObject *kl = outcols_to_py(g->keys, g->nkeys, g->ngroups), *al = outcols_to_py(g->aggs, g->naggs, g->ngroups);
+    PyObject *kl = outcols_to_py(opts.pool, g->keys, g->nkeys, g->ngroups);
+    PyObject *al = outcols_to_py(opts.pool, g->aggs, g->naggs, g->ngroups);
     if (kl && al) res = Py_BuildValue("(NNs)", kl, al, strategy_names[g->strategy]);
     else {
         Py_XDECREF(kl);

@@ -949,7 +949,7 @@ static gres group(const vf_colview *cols, int ncols, int64_t nrows, const int64_
                   int nkeys, const vf_aggspec *aggs, int naggs, int threads, int strategy) {
     gres r;
     memset(&r, 0, sizeof r);
-    vf_group_opts o = {strategy};
+    vf_group_opts o = {.strategy = strategy};
     r.st = vf_group_agg_ex(cols, ncols, nrows, sel, nsel, keys, nkeys, aggs, naggs, threads, &o, &r.g, &r.err);
     if (r.st != VF_OK && r.st != VF_EARG) fprintf(stderr, "group_agg: %s\n", r.err.msg);
     return r;
@@ -1705,6 +1705,66 @@ static void test_gather(void) {
     free(src);
 }
 
+/* With a buffer pool: the hash tables, distinct pairs and output columns come from it and the
+ * scratch goes back; the answers are those of a run without one, run after run. */
+static void test_group_pool(void) {
+    enum { N = 300000 };
+    int64_t *key = malloc(N * sizeof *key), *val = malloc(N * sizeof *val);
+    for (int64_t i = 0; i < N; i++) {
+        key[i] = (i * 7919) % 250000; /* 250,000 groups: tables and pair buffers of several MiB */
+        val[i] = i % 13;
+    }
+    vf_colview cols[2] = {mkcol("k", VF_T_INT64, key, NULL), mkcol("v", VF_T_INT64, val, NULL)};
+    int keys[1] = {0};
+    vf_aggspec aggs[2] = {{VF_AGG_SUM, 1, 0, 0}, {VF_AGG_COUNT_DISTINCT, 1, 0, 0}};
+    int64_t *sum = calloc(250000, sizeof *sum), *dist = calloc(250000, sizeof *dist);
+    vf_pool *pool = vf_pool_new((size_t)256 << 20);
+    for (int run = 0; run < 3; run++) {
+        vf_group_opts o = {.strategy = VF_GS_AUTO, .pool = run ? pool : NULL};
+        vf_groups *g = NULL;
+        vf_error err;
+        CHECK_INT(vf_group_agg_ex(cols, 2, N, NULL, 0, keys, 1, aggs, 2, 2, &o, &g, &err), VF_OK);
+        if (!g) break;
+        CHECK_INT(g->ngroups, 250000);
+        int bad = 0;
+        for (int64_t j = 0; j < g->ngroups; j++) {
+            int64_t k = ((int64_t *)g->keys[0].values)[j];
+            int64_t su = ((int64_t *)g->aggs[0].values)[j], di = ((int64_t *)g->aggs[1].values)[j];
+            if (k < 0 || k >= 250000) {
+                bad++;
+                continue;
+            }
+            if (run == 0) {
+                sum[k] = su;
+                dist[k] = di;
+            } else {
+                bad += sum[k] != su || dist[k] != di;
+            }
+        }
+        CHECK_INT(bad, 0);
+        if (run) { /* the output columns are pool blocks: give them back as the binding does */
+            vf_pool_give(pool, g->keys[0].values, (size_t)g->ngroups, 8);
+            vf_pool_give(pool, g->aggs[0].values, (size_t)g->ngroups, 8);
+            vf_pool_give(pool, g->aggs[1].values, (size_t)g->ngroups, 8);
+            g->keys[0].values = g->aggs[0].values = g->aggs[1].values = NULL;
+        }
+        vf_groups_free(g);
+    }
+    vf_pool_info i;
+    vf_pool_stats(pool, &i);
+    CHECK(i.hits > 0);        /* the third run reused the second's blocks */
+    CHECK(i.blocks > 0 && i.kept <= i.keep);
+    CHECK_INT(i.given, i.hits + i.misses); /* every block taken came back */
+    int64_t total = 0;
+    for (int k = 0; k < 250000; k++) total += sum[k];
+    CHECK_INT(total, (int64_t)(N / 13) * 78 + (N % 13) * (N % 13 - 1) / 2);
+    vf_pool_unref(pool);
+    free(sum);
+    free(dist);
+    free(key);
+    free(val);
+}
+
 int main(void) {
     test_compare();
     test_kleene();
@@ -1724,6 +1784,7 @@ int main(void) {
     test_group_random();
     test_group_strategies();
     test_group_bad();
+    test_group_pool();
     test_topk();
     test_gather();
     return check_summary();
