@@ -169,12 +169,17 @@ def _runs(t: Table, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[
         return np.arange(n), np.zeros(1 if n else 0, dtype=np.int64), []
     order = np.lexsort(arrays[::-1])
     ordered = [a[order] for a in arrays]
+    return order, _run_starts(ordered, n), ordered
+
+
+def _run_starts(arrays: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Where a run of equal rows of the n-row ``arrays`` (sorted together) starts."""
     change = np.zeros(n, dtype=bool)
     if n:
         change[0] = True
-    for a in ordered:
+    for a in arrays:
         change[1:] |= a[1:] != a[:-1]
-    return order, np.flatnonzero(change), ordered
+    return np.flatnonzero(change)
 
 
 # ===================================================================
@@ -360,13 +365,7 @@ def _count_pairs(pairs: Table, keys: Sequence[str], value: str, G: int) -> np.nd
     d_null = ordered[nk][starts] if len(starts) else np.zeros(0, dtype=bool)
     counts_pair = (~d_null).astype(np.int64)
     # the groups: where the keys alone change, among the pair runs
-    change = np.zeros(len(starts), dtype=bool)
-    if len(starts):
-        change[0] = True
-    for a in ordered[:nk]:
-        ks = a[starts]
-        change[1:] |= ks[1:] != ks[:-1]
-    gstarts = np.flatnonzero(change)
+    gstarts = _run_starts([a[starts] for a in ordered[:nk]], len(starts))
     if len(gstarts) != G:  # pragma: no cover - every group of a batch has pairs in that batch
         raise AssertionError(f"distinct pairs cover {len(gstarts)} groups, the partials {G}")
     return np.add.reduceat(counts_pair, gstarts) if G else np.zeros(0, np.int64)

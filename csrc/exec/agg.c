@@ -147,23 +147,15 @@ static inline void pset_add(pset *s, uint32_t g, uint64_t v) {
     s->n++;
 }
 
-/* Slot arrays of 4 MiB and more come from mmap, backed by huge pages where
- * the kernel allows: a table of millions of groups is touched at random,
- * and 4 KiB pages would cost a fault and a TLB miss for nearly every one.
- * They are written once up front: a probe reads a slot before writing it,
- * and a page first read maps the shared zero page, whose replacement on
- * the write then flushes the TLBs of every CPU running this process. */
-#define BIG_SLOTS ((size_t)4 << 20)
-
 static void pvec_free(vf_pool *pool, pvec *v);
 
 /* Room for `need` pairs.  The first time, when `most` (every row the
- * aggregation sees) is a big mapping, reserve that: a mapping costs only
- * the pages written, so the vector never grows by copying (doubling wrote
- * every pair about twice, each time into fresh pages). */
+ * aggregation sees) is a large block (vf_malloc_rows maps it: only the
+ * pages written cost), reserve that, so the vector never grows by copying
+ * (doubling wrote every pair about twice, each time into fresh pages). */
 static bool pvec_reserve(vf_pool *pool, pvec *v, size_t need, size_t most) {
     if (need <= v->cap) return true;
-    if (!v->cap && most >= need && most <= SIZE_MAX / sizeof(pent) && most * sizeof(pent) >= BIG_SLOTS) {
+    if (!v->cap && most >= need && most <= SIZE_MAX / sizeof(pent) && most * sizeof(pent) >= VF_HUGE_PAGE) {
         pent *e = vf_pool_rows(pool, most, sizeof *e);
         if (e) {
             v->e = e;
@@ -194,7 +186,13 @@ static void pvec_free(vf_pool *pool, pvec *v) {
 /* ================================================================== */
 static inline size_t slot_of(const gtab *t, uint64_t h) { return t->low ? h & (t->scap - 1) : h >> t->sshift; }
 
-/* Slot arrays start empty: written once up front (see BIG_SLOTS). */
+/* Slot arrays, empty.  Large ones are 2 MiB aligned on huge pages where the
+ * kernel allows (vf_pool_rows as vf_malloc_rows): a table of millions of
+ * groups is touched at random, and 4 KiB pages would cost a fault and a TLB
+ * miss for nearly every one.  They are written once up front: a probe reads
+ * a slot before writing it, and a page first read maps the shared zero
+ * page, whose replacement on the write then flushes the TLBs of every CPU
+ * running this process. */
 static hslot *slots_alloc(vf_pool *pool, size_t n) {
     hslot *p = vf_pool_rows(pool, n, sizeof(hslot));
     if (p) memset(p, 0, n * sizeof(hslot));

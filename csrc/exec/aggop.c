@@ -220,6 +220,13 @@ static void merge_corr(st_corr *d, const st_corr *s);
  * Returns false (nothing done) when a group id is too large. */
 static bool small_groups(const aggin *in) { return in->gid_or < SMALL_G; }
 
+/* True the first time group k is met in the morsel (its reference value is then taken). */
+static inline bool first_of_group(bool *seen, uint32_t k) {
+    bool first = !seen[k];
+    seen[k] = true;
+    return first;
+}
+
 static bool var_batched(st_var *s, const aggin *in) {
     if (!small_groups(in)) return false;
     const uint32_t *g = in->gid;
@@ -231,10 +238,7 @@ static bool var_batched(st_var *s, const aggin *in) {
     bool seen[SMALL_G] = {false};
     EACH({
         uint32_t k = g[i];
-        if (!seen[k]) {
-            seen[k] = true;
-            ref[k] = x[i];
-        }
+        if (first_of_group(seen, k)) ref[k] = x[i];
         cnt[i % LANES][k]++;
         sum[i % LANES][k] += x[i] - ref[k];
     });
@@ -270,8 +274,7 @@ static bool corr_batched(st_corr *s, const aggin *in) {
     bool seen[SMALL_G] = {false};
     EACH({
         uint32_t k = g[i];
-        if (!seen[k]) {
-            seen[k] = true;
+        if (first_of_group(seen, k)) {
             rx[k] = x[i];
             ry[k] = y[i];
         }
